@@ -1,0 +1,1 @@
+//! The part of libvirt's domain XML that VMware maps to: a typed model, its parser and formatter.

@@ -1,0 +1,6 @@
+//! A libvirt-style driver for VMware ESX hosts and vCenter servers.
+
+pub mod auth;
+pub mod domain;
+pub mod uri;
+pub mod vmx;

@@ -1,0 +1,1 @@
+//! Connection URIs (`esx://`, `gsx://`, `vpx://`) as libvirt's ESX driver reads them.

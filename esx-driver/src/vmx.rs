@@ -1,0 +1,1 @@
+//! VMX files and their conversion to and from libvirt domain XML.
