@@ -2,5 +2,6 @@
 
 pub mod auth;
 pub mod domain;
+pub mod driver;
 pub mod uri;
 pub mod vmx;

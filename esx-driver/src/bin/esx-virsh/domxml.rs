@@ -1,0 +1,104 @@
+//! `domxml-from-native` and `domxml-to-native`: VMX <-> domain XML without a connection.
+
+use std::io::Read;
+use std::path::Path;
+
+use clap::Args;
+use esx_driver::domain::parse_domain_xml;
+use esx_driver::vmx::{self, OfflineContext, VmxFile};
+
+use crate::CommandError;
+
+/// The native formats these commands understand (virsh's names).
+const SUPPORTED_FORMATS: &[&str] = &["vmware-vmx"];
+
+#[derive(Debug, Args)]
+pub struct FromNativeArgs {
+    /// Native format of the input: vmware-vmx.
+    format: String,
+    /// The VMX file to convert, or '-' for standard input.
+    file: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ToNativeArgs {
+    /// Native format of the output: vmware-vmx.
+    format: String,
+    /// The domain XML file to convert, or '-' for standard input.
+    file: String,
+    /// virtualHW.version of the VMX written, from 4 (ESX 3.5) to 21 (ESXi 8.0 U2); the default is
+    /// the newest this converter supports
+    #[arg(long, value_name = "N", default_value_t = vmx::NEWEST_HW_VERSION)]
+    hw_version: u32,
+}
+
+fn check_format(format: &str) -> Result<(), CommandError> {
+    if SUPPORTED_FORMATS.contains(&format) {
+        Ok(())
+    } else {
+        Err(CommandError(format!(
+            "unsupported native format '{format}'; supported: {}",
+            SUPPORTED_FORMATS.join(", ")
+        )))
+    }
+}
+
+fn read_input(file: &str) -> Result<Vec<u8>, CommandError> {
+    if file == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| CommandError(format!("cannot read standard input: {e}")))?;
+        return Ok(bytes);
+    }
+    std::fs::read(file).map_err(|e| CommandError(format!("cannot read '{file}': {e}")))
+}
+
+/// The offline context for a VMX file: when the file itself lives on a datastore
+/// (`/vmfs/volumes/<ds>/<dir>/x.vmx`, e.g. run on an ESXi shell), relative disk names resolve
+/// against its `[ds] dir`; otherwise they are kept relative.
+fn context_for(file: &str) -> OfflineContext {
+    let context = OfflineContext::new();
+    if file == "-" {
+        return context;
+    }
+    let path = std::fs::canonicalize(file).unwrap_or_else(|_| Path::new(file).to_path_buf());
+    let Some(text) = path.to_str() else {
+        return context;
+    };
+    let Some(rest) = text.strip_prefix("/vmfs/volumes/") else {
+        return context;
+    };
+    let Some((datastore, file_path)) = rest.split_once('/') else {
+        return context;
+    };
+    let directory = file_path.rsplit_once('/').map_or("", |(dir, _)| dir);
+    context.with_vmx_location(datastore, directory)
+}
+
+pub fn from_native(args: &FromNativeArgs) -> Result<String, CommandError> {
+    check_format(&args.format)?;
+    let bytes = read_input(&args.file)?;
+    let vmx = VmxFile::parse(&bytes)?;
+    let domain = vmx::vmx_to_domain(&vmx, &context_for(&args.file))?;
+    // Like libvirt's ESX driver: the inactive definition, without the VNC password.
+    Ok(domain.to_xml())
+}
+
+pub fn to_native(args: &ToNativeArgs) -> Result<String, CommandError> {
+    check_format(&args.format)?;
+    if !(vmx::OLDEST_HW_VERSION..=vmx::NEWEST_HW_VERSION).contains(&args.hw_version) {
+        return Err(CommandError(format!(
+            "--hw-version {} is not supported; expected {} to {}",
+            args.hw_version,
+            vmx::OLDEST_HW_VERSION,
+            vmx::NEWEST_HW_VERSION
+        )));
+    }
+    let bytes = read_input(&args.file)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| CommandError(format!("'{}' is not UTF-8 text", args.file)))?;
+    let domain = parse_domain_xml(&text)?;
+    let vmx = vmx::domain_to_vmx(&domain, &OfflineContext::new(), args.hw_version)?;
+    Ok(vmx.to_text())
+}

@@ -1,0 +1,553 @@
+//! A domain's configuration: dumpxml (the `.vmx` downloaded and converted with the live
+//! context, or the API's view of the VM when the file cannot be read), define (new: convert,
+//! create the directory, upload, register, undoing every step on failure; existing and shut off:
+//! update the VMX keeping the keys we do not model, then make the host read it again) and
+//! undefine.
+
+use std::io::Cursor;
+
+use esx_vi::types::{
+    methods, AnyValue, ManagedObjectReference, VirtualMachineConfigSpec, VirtualMachineProperties,
+};
+use esx_vi::{ByteRange, DatastorePath, TaskWait, TransportError};
+
+use super::connection::Connection;
+use super::domains::{domain_ref_of, long_at, DomainRef, DomainState};
+use super::error::{Error, Result};
+use super::live_context::LiveContext;
+use crate::domain::{format_domain_xml, Domain, FormatOptions, Memory, Uuid, Vcpu};
+use crate::vmx::{domain_to_vmx, update_vmx, vmx_to_domain, VmxFile};
+
+/// How `define` went.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Defined {
+    /// A new VM was created and registered.
+    Created(DomainRef),
+    /// An existing, shut off VM's configuration was updated.
+    Updated(DomainRef),
+}
+
+impl Defined {
+    /// The domain, either way.
+    pub fn domain(&self) -> &DomainRef {
+        match self {
+            Defined::Created(d) | Defined::Updated(d) => d,
+        }
+    }
+}
+
+/// The newest `virtualHW.version` a server of this API version runs.
+pub fn hw_version_for_api(api_version: &str) -> u32 {
+    let mut parts = api_version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let major = parts.next().unwrap_or(0);
+    let minor = parts.next().unwrap_or(0);
+    match (major, minor) {
+        (8.., _) => 20,
+        (7, _) => 17,
+        (6, 7..) => 14,
+        (6, 5..) => 13,
+        (6, _) => 11,
+        (5, 5..) => 10,
+        (5, 1..) => 9,
+        (5, _) => 8,
+        (4, _) => 7,
+        _ => crate::vmx::OLDEST_HW_VERSION,
+    }
+}
+
+/// A file name for the VMX of domain `name`: the characters datastores refuse become `_`.
+fn vmx_file_stem(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_control() || "/\\:*?\"<>|[]".contains(c) { '_' } else { c })
+        .collect()
+}
+
+/// Whether `vmx` (an existing file's bytes) describes `domain` itself: same UUID.
+fn leftover_of(vmx: &[u8], domain: &Domain) -> bool {
+    let Some(uuid) = domain.uuid else {
+        return false;
+    };
+    let Ok(file) = VmxFile::parse(vmx) else {
+        return false;
+    };
+    ["vc.uuid", "uuid.bios"].iter().any(|key| {
+        file.get(key)
+            .and_then(|v| v.parse::<Uuid>().ok())
+            .is_some_and(|u| u == uuid)
+    })
+}
+
+fn is_not_found(error: &esx_vi::Error) -> bool {
+    matches!(
+        error,
+        esx_vi::Error::Transport(TransportError::HttpStatus { status: 404, .. })
+    )
+}
+
+impl Connection {
+    /// The `.vmx` file of a domain, as `[datastore] path`.
+    pub async fn vmx_path(&self, dom: &DomainRef) -> Result<DatastorePath> {
+        let props = self.vm_properties(dom, &["config.files.vmPathName"]).await?;
+        match props.path("config.files.vmPathName") {
+            Some(AnyValue::String(path)) => path.parse::<DatastorePath>().map_err(|e| {
+                Error::Internal(format!("VM '{}' has an unusable vmPathName: {e}", dom.name))
+            }),
+            _ => Err(Error::Internal(format!(
+                "VM '{}' reports no configuration file (is it inaccessible?)",
+                dom.name
+            ))),
+        }
+    }
+
+    async fn download_vmx(&self, file: &DatastorePath) -> Result<Vec<u8>> {
+        let datacenter_path = self.context().await?.datacenter_path.clone();
+        let mut bytes = Vec::new();
+        self.client()
+            .download_file(&datacenter_path, file, None, &mut bytes, |_| {})
+            .await?;
+        Ok(bytes)
+    }
+
+    /// The domain's definition, from its `.vmx` converted with the live context; when the file
+    /// is empty or cannot be read, from the VM's configuration as the API reports it (said at
+    /// debug level).
+    pub async fn domain_definition(&self, dom: &DomainRef) -> Result<Domain> {
+        let dom = self.refresh(dom).await?;
+        let context = self.context().await?;
+        let identity = (
+            Some(context.datacenter_path.clone()),
+            Some(dom.moref.value.clone()),
+        );
+        let from_file = match self.vmx_path(&dom).await {
+            Ok(file) => match self.download_vmx(&file).await {
+                Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => {
+                    tracing::debug!(domain = %dom.name, "{file} is empty; describing the domain from the API");
+                    None
+                }
+                Ok(bytes) => {
+                    let vmx = VmxFile::parse(&bytes)?;
+                    let live = LiveContext::new(self.datastore_mounts().await?)
+                        .with_vmx_location(&file)
+                        .with_identity(identity.0.clone(), identity.1.clone());
+                    Some(vmx_to_domain(&vmx, &live)?)
+                }
+                Err(e) => {
+                    tracing::debug!(domain = %dom.name, "cannot read {file} ({e}); describing the domain from the API");
+                    None
+                }
+            },
+            Err(e) => {
+                tracing::debug!(domain = %dom.name, "no VMX file ({e}); describing the domain from the API");
+                None
+            }
+        };
+        let mut domain = match from_file {
+            Some(domain) => domain,
+            None => self.domain_from_api(&dom, identity).await?,
+        };
+        domain.id = dom.id;
+        Ok(domain)
+    }
+
+    /// `virsh dumpxml`: the domain XML (with the runtime id while the domain is active).
+    pub async fn domain_xml(&self, dom: &DomainRef) -> Result<String> {
+        let domain = self.domain_definition(dom).await?;
+        Ok(format_domain_xml(
+            &domain,
+            FormatOptions {
+                secure: false,
+                inactive: domain.id.is_none(),
+            },
+        ))
+    }
+
+    async fn domain_from_api(
+        &self,
+        dom: &DomainRef,
+        identity: (Option<String>, Option<String>),
+    ) -> Result<Domain> {
+        let props = self
+            .vm_properties(
+                dom,
+                &[
+                    "name",
+                    "config.uuid",
+                    "config.instanceUuid",
+                    "config.hardware.memoryMB",
+                    "config.hardware.numCPU",
+                    "config.annotation",
+                    "config.guestId",
+                    "config.memoryAllocation.limit",
+                ],
+            )
+            .await?;
+        let mut domain = Domain::new(props.name.clone().unwrap_or_else(|| dom.name.clone()));
+        let uuid_at = |path: &str| match props.path(path) {
+            Some(AnyValue::String(u)) => u.parse::<Uuid>().ok(),
+            _ => None,
+        };
+        domain.hwuuid = uuid_at("config.uuid");
+        domain.uuid = uuid_at("config.instanceUuid").or(domain.hwuuid);
+        if domain.uuid == domain.hwuuid {
+            domain.hwuuid = None;
+        }
+        let total = long_at(&props, "config.hardware.memoryMB").unwrap_or(0).max(0) as u64 * 1024;
+        let current = match long_at(&props, "config.memoryAllocation.limit") {
+            Some(limit) if limit >= 0 => (limit as u64 * 1024).min(total),
+            _ => total,
+        };
+        domain.memory = Memory {
+            total_kib: total,
+            current_kib: current,
+        };
+        domain.vcpu = Vcpu {
+            count: long_at(&props, "config.hardware.numCPU").unwrap_or(1).max(1) as u32,
+            ..Vcpu::default()
+        };
+        if let Some(AnyValue::String(annotation)) = props.path("config.annotation") {
+            if !annotation.is_empty() {
+                domain.description = Some(annotation.clone());
+            }
+        }
+        if let Some(AnyValue::String(guest)) = props.path("config.guestId") {
+            domain.os.arch = Some(if guest.contains("64") { "x86_64" } else { "i686" }.to_owned());
+        }
+        domain.vmware.datacenter_path = identity.0;
+        domain.vmware.moref = identity.1;
+        Ok(domain)
+    }
+
+    /// `virsh define`: creates a new domain from `xml`, or updates the shut off domain with the
+    /// same UUID (or, when the XML has none, the same name).
+    pub async fn define_xml(&self, xml: &str) -> Result<Defined> {
+        let domain = Domain::from_xml(xml)?;
+        let all = self.list_domains(super::domains::ListFilter::All).await?;
+        let by_uuid = domain
+            .uuid
+            .and_then(|u| all.iter().find(|d| d.has_uuid(&u)).cloned())
+            .or_else(|| {
+                let hw = domain.hwuuid?;
+                all.iter().find(|d| d.hw_uuid == Some(hw)).cloned()
+            });
+        let by_name = all.iter().find(|d| d.name == domain.name).cloned();
+        let existing = match (by_uuid, by_name) {
+            (Some(u), Some(n)) if u.moref != n.moref => {
+                return Err(Error::OperationFailed(format!(
+                    "domain '{}' already exists with uuid {}",
+                    n.name,
+                    n.uuid_text()
+                )))
+            }
+            (Some(u), _) => Some(u),
+            (None, Some(n)) => match (domain.uuid, n.uuid) {
+                (Some(wanted), Some(has)) if !n.has_uuid(&wanted) => {
+                    return Err(Error::OperationFailed(format!(
+                        "domain '{}' already exists with uuid {has}",
+                        n.name
+                    )))
+                }
+                _ => Some(n),
+            },
+            (None, None) => None,
+        };
+        match existing {
+            Some(dom) => self.update_domain(&dom, &domain).await.map(Defined::Updated),
+            None => self.create_domain(&domain).await.map(Defined::Created),
+        }
+    }
+
+    async fn create_domain(&self, domain: &Domain) -> Result<DomainRef> {
+        let context = self.context().await?;
+        let live = self.live_context_for(domain).await?;
+        // The VMX goes beside the first disk, as libvirt places it; without disks (which libvirt
+        // refuses), into a folder named after the domain on the host's first datastore.
+        let first_disk = domain
+            .devices
+            .disks
+            .iter()
+            .filter(|d| d.device == crate::domain::DiskDevice::Disk)
+            .find_map(|d| d.source.as_ref()?.path.clone());
+        let directory = match &first_disk {
+            Some(source) => {
+                let file = source.parse::<DatastorePath>().map_err(|_| {
+                    Error::InvalidArg(format!(
+                        "the first disk's source '{source}' is not a datastore path '[datastore] path': \
+                         cannot tell where to put the VMX file"
+                    ))
+                })?;
+                DatastorePath::new(file.datastore.clone(), file.directory())
+            }
+            None => {
+                let datastore = live.datastores().first().ok_or_else(|| {
+                    Error::OperationInvalid("the host has no datastore to put the VMX file on".into())
+                })?;
+                DatastorePath::new(datastore.name.clone(), vmx_file_stem(&domain.name))
+            }
+        };
+        let vmx_name = format!("{}.vmx", vmx_file_stem(&domain.name));
+        let vmx_file = if directory.path.is_empty() {
+            DatastorePath::new(directory.datastore.clone(), vmx_name)
+        } else {
+            DatastorePath::new(
+                directory.datastore.clone(),
+                format!("{}/{vmx_name}", directory.path),
+            )
+        };
+        let live = live
+            .with_vmx_location(&vmx_file)
+            .with_identity(Some(context.datacenter_path.clone()), None);
+        let hw_version = hw_version_for_api(self.client().api_version());
+        let vmx = domain_to_vmx(domain, &live, hw_version)?;
+
+        // Refuse to overwrite another VM's file; the file of this very domain, left behind by
+        // an undefine (which keeps the files, as libvirt's does), is reused.
+        let mut existing = Vec::new();
+        match self
+            .client()
+            .download_file(
+                &context.datacenter_path,
+                &vmx_file,
+                Some(ByteRange { start: 0, end: Some(1 << 20) }),
+                &mut existing,
+                |_| {},
+            )
+            .await
+        {
+            Ok(_) if leftover_of(&existing, domain) => {
+                tracing::debug!("{vmx_file} belongs to this domain (undefined earlier); reusing it");
+            }
+            Ok(_) => {
+                return Err(Error::OperationInvalid(format!(
+                    "File '{vmx_file}' already exists"
+                )))
+            }
+            Err(e) if is_not_found(&e) => {}
+            Err(e) => return Err(e.into()),
+        }
+
+        let mut undo = Undo::default();
+        let result = self
+            .create_steps(domain, &context, &directory, &vmx_file, vmx, &mut undo)
+            .await;
+        match result {
+            Ok(dom) => Ok(dom),
+            Err(error) => {
+                self.undo(&context.datacenter, undo).await;
+                Err(error)
+            }
+        }
+    }
+
+    async fn create_steps(
+        &self,
+        domain: &Domain,
+        context: &esx_vi::HostContext,
+        directory: &DatastorePath,
+        vmx_file: &DatastorePath,
+        vmx: VmxFile,
+        undo: &mut Undo,
+    ) -> Result<DomainRef> {
+        if !directory.path.is_empty() {
+            match self
+                .client()
+                .make_directory(&context.datacenter, directory, true)
+                .await
+            {
+                Ok(()) => undo.directory = Some(directory.clone()),
+                Err(e) if e.fault_type() == Some("FileAlreadyExists") => {}
+                Err(e) => return Err(Error::server(format!("Could not create directory {directory}"))(e)),
+            }
+        }
+        let bytes = vmx.to_bytes();
+        let length = bytes.len() as u64;
+        self.client()
+            .upload_file(&context.datacenter_path, vmx_file, Cursor::new(bytes), length, |_| {})
+            .await
+            .map_err(Error::server(format!("Could not upload {vmx_file}")))?;
+        undo.file = Some(vmx_file.clone());
+
+        let pool = context.resource_pool.as_ref();
+        let host = context.host.as_ref();
+        let task = methods::register_vm_task(
+            self.client(),
+            &context.vm_folder,
+            &vmx_file.to_string(),
+            Some(&domain.name),
+            false,
+            pool,
+            host,
+        )
+        .await
+        .map_err(|e| esx_vi::Error::from_method("RegisterVM_Task", e))
+        .map_err(Error::server("Could not define domain"))?;
+        let info = self
+            .client()
+            .wait_for_task(
+                &task,
+                None,
+                TaskWait {
+                    auto_answer: self.auto_answer(),
+                    ..TaskWait::default()
+                },
+            )
+            .await
+            .map_err(Error::server("Could not define domain"))?;
+        let vm = match info.result {
+            Some(AnyValue::ManagedObjectReference(vm)) => vm,
+            _ => {
+                return Err(Error::Internal(
+                    "RegisterVM_Task succeeded without naming the new VM".into(),
+                ))
+            }
+        };
+        let dom = self.domain_of(&vm).await?;
+        // A host that did not take the instance UUID from `vc.uuid` gets it set explicitly, so
+        // that the domain keeps the UUID its XML gave.
+        if let Some(wanted) = domain.uuid {
+            if dom.uuid != Some(wanted) {
+                let spec = VirtualMachineConfigSpec {
+                    instance_uuid: Some(wanted.to_string()),
+                    ..VirtualMachineConfigSpec::default()
+                };
+                self.reconfigure(&dom, spec, "Could not set the domain's UUID").await?;
+                return self.domain_of(&vm).await;
+            }
+        }
+        Ok(dom)
+    }
+
+    async fn undo(&self, datacenter: &ManagedObjectReference, undo: Undo) {
+        // The directory holds everything the registration may have created beside the VMX.
+        let target = undo.directory.or(undo.file);
+        if let Some(target) = target {
+            if let Err(e) = self.client().delete_datastore_file(datacenter, &target).await {
+                tracing::warn!("could not remove {target} after the failed define: {e}");
+            }
+        }
+    }
+
+    pub(crate) async fn domain_of(&self, vm: &ManagedObjectReference) -> Result<DomainRef> {
+        let props: VirtualMachineProperties = self
+            .client()
+            .retrieve_object(
+                vm,
+                &["name", "runtime.powerState", "config.uuid", "config.instanceUuid"],
+            )
+            .await?;
+        domain_ref_of(&props)
+            .ok_or_else(|| Error::Internal(format!("VM {} reports no power state", vm.value)))
+    }
+
+    async fn update_domain(&self, dom: &DomainRef, domain: &Domain) -> Result<DomainRef> {
+        let dom = self.refresh(dom).await?;
+        if dom.state != DomainState::ShutOff {
+            return Err(Error::OperationInvalid(format!(
+                "domain '{}' is {}: shut it off before redefining it",
+                dom.name, dom.state
+            )));
+        }
+        let context = self.context().await?;
+        let vmx_file = self.vmx_path(&dom).await?;
+        let live = self
+            .live_context_for(domain)
+            .await?
+            .with_vmx_location(&vmx_file)
+            .with_identity(Some(context.datacenter_path.clone()), Some(dom.moref.value.clone()));
+        let current = match self.download_vmx(&vmx_file).await {
+            Ok(bytes) if !bytes.iter().all(u8::is_ascii_whitespace) => Some(VmxFile::parse(&bytes)?),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::debug!("cannot read {vmx_file} ({e}); writing a new one");
+                None
+            }
+        };
+        let vmx = match current {
+            Some(base) => update_vmx(&base, domain, &live)?,
+            None => domain_to_vmx(domain, &live, hw_version_for_api(self.client().api_version()))?,
+        };
+        let bytes = vmx.to_bytes();
+        let length = bytes.len() as u64;
+        self.client()
+            .upload_file(&context.datacenter_path, &vmx_file, Cursor::new(bytes), length, |_| {})
+            .await
+            .map_err(Error::server(format!("Could not upload {vmx_file}")))?;
+        // Reload makes a host read a hand-edited VMX again; servers without it (the simulator)
+        // still get the essentials through a reconfiguration, which a reloaded host accepts as
+        // a no-op.
+        if let Err(e) = methods::reload(self.client(), &dom.moref).await {
+            tracing::debug!(
+                "Reload of {} failed ({}); relying on ReconfigVM_Task",
+                dom.name,
+                esx_vi::Error::from_method("Reload", e)
+            );
+        }
+        let spec = VirtualMachineConfigSpec {
+            name: (domain.name != dom.name).then(|| domain.name.clone()),
+            memory_mb: Some(domain.memory.total_kib.div_ceil(1024) as i64),
+            num_cp_us: Some(domain.vcpu.count as i32),
+            annotation: Some(domain.description.clone().unwrap_or_default()),
+            ..VirtualMachineConfigSpec::default()
+        };
+        self.reconfigure(&dom, spec, "Could not define domain").await?;
+        self.refresh(&dom).await
+    }
+
+    /// Runs `ReconfigVM_Task` with `spec`.
+    pub(crate) async fn reconfigure(
+        &self,
+        dom: &DomainRef,
+        spec: VirtualMachineConfigSpec,
+        action: &str,
+    ) -> Result<()> {
+        let client = self.client();
+        self.run_vm_task(dom, action, || async {
+            methods::reconfig_vm_task(client, &dom.moref, &spec)
+                .await
+                .map_err(|e| esx_vi::Error::from_method("ReconfigVM_Task", e))
+        })
+        .await
+    }
+
+    /// `virsh undefine`: unregisters a shut off or suspended domain; its files stay on the
+    /// datastore, as with libvirt.
+    pub async fn undefine(&self, dom: &DomainRef) -> Result<()> {
+        let dom = self.refresh(dom).await?;
+        if dom.state == DomainState::Running {
+            return Err(Error::OperationInvalid(
+                "domain is running: destroy or shut it down before undefining it".into(),
+            ));
+        }
+        methods::unregister_vm(self.client(), &dom.moref)
+            .await
+            .map_err(|e| esx_vi::Error::from_method("UnregisterVM", e))
+            .map_err(Error::server("Could not undefine domain"))
+    }
+}
+
+/// What a failed define must remove.
+#[derive(Debug, Default)]
+struct Undo {
+    directory: Option<DatastorePath>,
+    file: Option<DatastorePath>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hardware_versions_follow_the_api_version() {
+        assert_eq!(hw_version_for_api("8.0.2.0"), 20);
+        assert_eq!(hw_version_for_api("7.0"), 17);
+        assert_eq!(hw_version_for_api("6.7"), 14);
+        assert_eq!(hw_version_for_api("6.5"), 13);
+        assert_eq!(hw_version_for_api("6.0"), 11);
+        assert_eq!(hw_version_for_api("4.1"), 7);
+        assert_eq!(hw_version_for_api("garbage"), 4);
+    }
+
+    #[test]
+    fn vmx_file_names_avoid_datastore_specials() {
+        assert_eq!(vmx_file_stem("web/01 [test]"), "web_01 _test_");
+    }
+}

@@ -1,0 +1,278 @@
+//! Opening a connection: URI -> credentials -> esx-vi client -> the host or vCenter context,
+//! checked against what the URI promised (an ESX host for esx://, a vCenter for vpx://), plus the
+//! optional vCenter of an `esx://...?vcenter=` URI.
+
+use std::sync::Arc;
+
+use esx_vi::types::{AnyValue, HostSystemProperties, ManagedObjectReference};
+use esx_vi::{Client, ConnectOptions, HostContext};
+
+use super::error::{Error, Result};
+use crate::auth::{CredentialRequest, CredentialSources, Credentials};
+use crate::uri::{ConnectUri, Scheme, TlsPolicy, UriError, VCenter};
+
+/// An open connection to an ESX host or to one host of a vCenter, as libvirt's `virConnectPtr`
+/// for the ESX driver. Everything the driver does goes through it.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), esx_driver::driver::Error> {
+/// use esx_driver::auth::CredentialSources;
+/// use esx_driver::driver::{Connection, ListFilter};
+///
+/// let conn = Connection::open("esx://root@esx1.example.com/?no_verify=1",
+///                             &CredentialSources::from_process()).await?;
+/// for dom in conn.list_domains(ListFilter::All).await? {
+///     println!("{:>4} {} {}", dom.id_text(), dom.name, dom.state);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Connection {
+    uri: ConnectUri,
+    client: Client,
+    /// The `datacenter/.../host` path of a vpx:// URI (empty for esx://).
+    path: String,
+    vcenter: Option<VCenterLink>,
+}
+
+/// The vCenter an `esx://...?vcenter=` connection also talks to (for migration).
+#[derive(Debug, Clone)]
+pub struct VCenterLink {
+    /// Its address as the URI or the host named it.
+    pub address: String,
+    /// A logged-in client.
+    pub client: Client,
+}
+
+impl Connection {
+    /// Opens a connection: parses `uri`, finds the credentials in `sources` (auth.conf,
+    /// `ESX_PASSWORD`, a prompt), connects and logs in, and checks that the server is what the
+    /// URI says. On a vpx:// URI the datacenter/compute resource/host path is resolved now, so a
+    /// wrong path fails here, as in libvirt.
+    pub async fn open(uri: &str, sources: &CredentialSources) -> Result<Connection> {
+        let uri = ConnectUri::parse(uri)?;
+        Self::open_uri(uri, sources).await
+    }
+
+    /// Like [`Connection::open`], with a parsed URI.
+    pub async fn open_uri(uri: ConnectUri, sources: &CredentialSources) -> Result<Connection> {
+        for warning in &uri.warnings {
+            tracing::warn!("{warning}");
+        }
+        let credentials = sources.resolve(&CredentialRequest::for_uri(&uri))?;
+        let client = connect_client(&uri, &uri.sdk_url(), &uri.host, &credentials).await?;
+        let path = uri
+            .path
+            .as_ref()
+            .map(|p| p.items.join("/"))
+            .unwrap_or_default();
+        match uri.scheme {
+            Scheme::Esx | Scheme::Gsx if client.is_vcenter() => {
+                return Err(Error::WrongServer(format!(
+                    "'{}' is a vCenter server ({}), not an ESX host: connect with \
+                     vpx://{}/<datacenter>/<compute resource>[/<host>]",
+                    uri.host,
+                    client.service_content().about.full_name,
+                    uri.host
+                )));
+            }
+            Scheme::Vpx if !client.is_vcenter() => {
+                return Err(Error::WrongServer(format!(
+                    "'{}' is an ESX host ({}), not a vCenter server: connect with esx://{}/",
+                    uri.host,
+                    client.service_content().about.full_name,
+                    uri.host
+                )));
+            }
+            _ => {}
+        }
+        let mut connection = Connection {
+            uri,
+            client,
+            path,
+            vcenter: None,
+        };
+        if connection.uri.scheme == Scheme::Vpx {
+            let context = connection.context().await?;
+            if context.host.is_none() {
+                return Err(UriError::PathWithoutHostSystem(
+                    connection
+                        .uri
+                        .path
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                )
+                .into());
+            }
+        }
+        if let Some(vcenter) = connection.uri.vcenter.clone() {
+            connection.vcenter = Some(connection.connect_vcenter(&vcenter, sources).await?);
+        }
+        Ok(connection)
+    }
+
+    async fn connect_vcenter(
+        &self,
+        vcenter: &VCenter,
+        sources: &CredentialSources,
+    ) -> Result<VCenterLink> {
+        let context = self.context().await?;
+        let host = context
+            .host
+            .clone()
+            .ok_or_else(|| Error::Internal("the ESX host context has no host".into()))?;
+        let props: HostSystemProperties = self
+            .client
+            .retrieve_object(&host, &["summary.managementServerIp"])
+            .await?;
+        let managing = match props.path("summary.managementServerIp") {
+            Some(AnyValue::String(ip)) if !ip.is_empty() => Some(ip.clone()),
+            _ => None,
+        };
+        let address = match (vcenter, managing) {
+            (VCenter::Managing, Some(ip)) => ip,
+            (VCenter::Managing, None) => {
+                return Err(Error::OperationInvalid(format!(
+                    "host '{}' is not managed by a vCenter (vcenter=* needs one)",
+                    self.uri.host
+                )))
+            }
+            (VCenter::Host(name), managing) => {
+                if let Some(ip) = managing {
+                    if !same_address(name, &ip).await {
+                        return Err(Error::OperationInvalid(format!(
+                            "host '{}' is managed by the vCenter at {ip}, but vcenter={name} was given",
+                            self.uri.host
+                        )));
+                    }
+                }
+                name.clone()
+            }
+        };
+        let credentials = sources.resolve(&CredentialRequest::for_vcenter(&self.uri, &address))?;
+        let client = connect_client(
+            &self.uri,
+            &self.uri.vcenter_sdk_url(&address),
+            &address,
+            &credentials,
+        )
+        .await?;
+        if !client.is_vcenter() {
+            return Err(Error::WrongServer(format!(
+                "'{address}' (vcenter=) is not a vCenter server but {}",
+                client.service_content().about.full_name
+            )));
+        }
+        Ok(VCenterLink { address, client })
+    }
+
+    /// The URI this connection was opened with (printed without password by `Display`).
+    pub fn uri(&self) -> &ConnectUri {
+        &self.uri
+    }
+
+    /// The underlying vSphere client, for calls the driver does not wrap.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The vCenter of an `esx://...?vcenter=` connection.
+    pub fn vcenter(&self) -> Option<&VCenterLink> {
+        self.vcenter.as_ref()
+    }
+
+    /// Whether VM questions are answered with their default choice (`auto_answer=1`).
+    pub fn auto_answer(&self) -> bool {
+        self.uri.auto_answer
+    }
+
+    /// Where the connection works: datacenter, compute resource, host. Resolved once (the client
+    /// caches it per path).
+    pub async fn context(&self) -> Result<Arc<HostContext>> {
+        self.client.host_context(&self.path).await.map_err(|e| match e {
+            esx_vi::Error::NotFound(message) | esx_vi::Error::InvalidArgument(message) => {
+                Error::OperationInvalid(format!("cannot resolve the URI path: {message}"))
+            }
+            other => other.into(),
+        })
+    }
+
+    /// The host this connection manages.
+    pub async fn host(&self) -> Result<ManagedObjectReference> {
+        self.context()
+            .await?
+            .host
+            .clone()
+            .ok_or_else(|| Error::Internal("the connection's context has no host".into()))
+    }
+
+    /// Where domains are listed: on ESX the whole inventory (one host), on vCenter the
+    /// datacenter of the URI, as libvirt does.
+    pub(crate) async fn domain_root(&self) -> Result<ManagedObjectReference> {
+        if self.client.is_vcenter() {
+            Ok(self.context().await?.datacenter.clone())
+        } else {
+            Ok(self.client.service_content().root_folder.clone())
+        }
+    }
+
+    /// Logs out (the session ends on the server); dropping a connection without this leaves the
+    /// session to expire.
+    pub async fn close(self) -> Result<()> {
+        if let Some(vcenter) = &self.vcenter {
+            let _ = vcenter.client.logout().await;
+        }
+        self.client.logout().await?;
+        Ok(())
+    }
+}
+
+/// Connects and logs in to one server with the URI's TLS and proxy settings.
+async fn connect_client(
+    uri: &ConnectUri,
+    url: &str,
+    host: &str,
+    credentials: &Credentials,
+) -> Result<Client> {
+    let mut options = ConnectOptions::new().credentials(esx_vi::Credentials::new(
+        credentials.user.clone(),
+        credentials.password.expose(),
+    ));
+    options = match uri.tls_policy() {
+        TlsPolicy::SystemRoots => options,
+        TlsPolicy::CaFile(path) => options.ca_file(path),
+        TlsPolicy::NoVerify => options.no_verify(),
+        TlsPolicy::Pinned(thumbprint) => {
+            let pin = thumbprint
+                .to_string()
+                .parse::<esx_vi::Thumbprint>()
+                .map_err(|e| Error::InvalidArg(format!("thumbprint: {e}")))?;
+            options.pin_thumbprint(pin)
+        }
+    };
+    if let Some(proxy) = &uri.proxy {
+        options = options.proxy(proxy.url());
+    }
+    Client::connect(url, options).await.map_err(|e| match e.fault_type() {
+        Some("InvalidLogin") => Error::AuthFailed(format!(
+            "cannot log in to {host} as '{}': wrong user name or password",
+            credentials.user
+        )),
+        _ => Error::Vi(e),
+    })
+}
+
+/// Whether `name` (a host name or address) resolves to the address `ip`.
+async fn same_address(name: &str, ip: &str) -> bool {
+    if name.eq_ignore_ascii_case(ip) {
+        return true;
+    }
+    let Ok(wanted) = ip.parse::<std::net::IpAddr>() else {
+        return false;
+    };
+    match tokio::net::lookup_host((name, 0)).await {
+        Ok(mut addresses) => addresses.any(|a| a.ip() == wanted),
+        Err(_) => false,
+    }
+}

@@ -1,0 +1,486 @@
+//! Domains: listing, lookups and the power lifecycle (start, shutdown, reboot, destroy, suspend,
+//! resume, reset) and dominfo/domstate. Listings and lookups cost a constant number of SOAP calls:
+//! one ContainerView retrieval of exactly the properties needed, whatever the number of VMs.
+
+use std::fmt;
+
+use esx_vi::types::{
+    methods, AnyValue, ManagedObjectReference, VirtualMachinePowerState, VirtualMachineProperties,
+};
+use esx_vi::{TaskRun, TaskWait};
+
+use super::connection::Connection;
+use super::error::{Error, Result};
+use crate::domain::Uuid;
+
+/// The properties a listing or lookup retrieves for every VM.
+const LIST_PROPERTIES: [&str; 4] = [
+    "name",
+    "runtime.powerState",
+    "config.uuid",
+    "config.instanceUuid",
+];
+
+/// A domain's state as libvirt reports it for VMware: powered on is `running`, suspended is
+/// `paused`, powered off is `shut off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DomainState {
+    /// Powered on.
+    Running,
+    /// Suspended (memory saved to disk): libvirt's `paused`.
+    Paused,
+    /// Powered off.
+    ShutOff,
+}
+
+impl DomainState {
+    fn from_power_state(state: &VirtualMachinePowerState) -> Option<DomainState> {
+        match state {
+            VirtualMachinePowerState::PoweredOn => Some(DomainState::Running),
+            VirtualMachinePowerState::Suspended => Some(DomainState::Paused),
+            VirtualMachinePowerState::PoweredOff => Some(DomainState::ShutOff),
+            _ => None,
+        }
+    }
+
+    /// virsh's word for it (`running`, `paused`, `shut off`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DomainState::Running => "running",
+            DomainState::Paused => "paused",
+            DomainState::ShutOff => "shut off",
+        }
+    }
+
+    /// Whether libvirt counts the domain as active (it has an id): powered on or suspended.
+    pub fn is_active(self) -> bool {
+        self != DomainState::ShutOff
+    }
+}
+
+impl fmt::Display for DomainState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A domain as a listing or lookup found it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DomainRef {
+    /// The VM's managed object reference (`vm-42`).
+    pub moref: ManagedObjectReference,
+    /// The VM's name.
+    pub name: String,
+    /// The domain UUID: the VM's instance UUID (`config.instanceUuid`, VMX `vc.uuid`), else its
+    /// BIOS UUID, as the VMX conversion names domains; `None` for a VM whose configuration is
+    /// unavailable.
+    pub uuid: Option<Uuid>,
+    /// The BIOS (SMBIOS) UUID, `config.uuid` (VMX `uuid.bios`, libvirt's `<hwuuid>`).
+    pub hw_uuid: Option<Uuid>,
+    /// The state when it was looked up.
+    pub state: DomainState,
+    /// The libvirt id: the number of the managed object id (`vm-42` -> 42), for active domains.
+    pub id: Option<i32>,
+}
+
+impl DomainRef {
+    /// The id as virsh prints it: the number, or `-` for an inactive domain.
+    pub fn id_text(&self) -> String {
+        self.id.map_or_else(|| "-".to_owned(), |id| id.to_string())
+    }
+
+    /// Whether `uuid` is the domain's UUID or its BIOS UUID.
+    pub fn has_uuid(&self, uuid: &Uuid) -> bool {
+        self.uuid.as_ref() == Some(uuid) || self.hw_uuid.as_ref() == Some(uuid)
+    }
+
+    /// The UUID as text (all zeros when the VM has none).
+    pub fn uuid_text(&self) -> String {
+        self.uuid.unwrap_or(Uuid::NIL).to_string()
+    }
+}
+
+/// Which domains a listing returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFilter {
+    /// Powered on or suspended (`virsh list`).
+    Active,
+    /// Powered off (`virsh list --inactive`).
+    Inactive,
+    /// All (`virsh list --all`).
+    All,
+}
+
+/// What `dominfo` shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DomainInfo {
+    /// The domain.
+    pub domain: DomainRef,
+    /// `config.hardware.numCPU`.
+    pub vcpus: u32,
+    /// `config.hardware.memoryMB` in KiB.
+    pub max_memory_kib: u64,
+    /// The memory limit (`config.memoryAllocation.limit`) in KiB, else the maximum.
+    pub memory_kib: u64,
+    /// Whether the host starts the domain when it boots.
+    pub autostart: bool,
+}
+
+/// The libvirt id of a VM: the number in its managed object id (`vm-42` -> 42, ESX's `42` -> 42).
+pub fn id_of_moref(value: &str) -> Option<i32> {
+    let digits = value.rsplit('-').next()?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+fn string_at(props: &VirtualMachineProperties, path: &str) -> Option<String> {
+    match props.path(path) {
+        Some(AnyValue::String(s)) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+pub(crate) fn long_at(props: &VirtualMachineProperties, path: &str) -> Option<i64> {
+    match props.path(path) {
+        Some(AnyValue::Int(v)) => Some(i64::from(*v)),
+        Some(AnyValue::Long(v)) => Some(*v),
+        Some(AnyValue::Short(v)) => Some(i64::from(*v)),
+        _ => None,
+    }
+}
+
+/// Reads a VM's name, state and UUID from retrieved properties.
+pub(crate) fn domain_ref_of(props: &VirtualMachineProperties) -> Option<DomainRef> {
+    let moref = props.obj.as_ref()?.as_reference().clone();
+    let state = match props.path("runtime.powerState") {
+        Some(AnyValue::VirtualMachinePowerState(s)) => DomainState::from_power_state(s)?,
+        _ => return None,
+    };
+    let name = props.name.clone().unwrap_or_else(|| moref.value.clone());
+    let hw_uuid = string_at(props, "config.uuid").and_then(|u| u.parse::<Uuid>().ok());
+    let uuid = string_at(props, "config.instanceUuid")
+        .and_then(|u| u.parse::<Uuid>().ok())
+        .or(hw_uuid);
+    let id = if state.is_active() {
+        id_of_moref(&moref.value)
+    } else {
+        None
+    };
+    Some(DomainRef {
+        moref,
+        name,
+        uuid,
+        hw_uuid,
+        state,
+        id,
+    })
+}
+
+impl Connection {
+    /// The domains matching `filter`, sorted as virsh sorts them: active ones by id, then
+    /// inactive ones by name. Three SOAP calls (CreateContainerView, RetrievePropertiesEx with as
+    /// many continuation pages as the server needs, DestroyView), whatever the number of VMs.
+    pub async fn list_domains(&self, filter: ListFilter) -> Result<Vec<DomainRef>> {
+        let mut domains: Vec<DomainRef> = self
+            .all_domains()
+            .await?
+            .into_iter()
+            .filter(|d| match filter {
+                ListFilter::All => true,
+                ListFilter::Active => d.state.is_active(),
+                ListFilter::Inactive => !d.state.is_active(),
+            })
+            .collect();
+        domains.sort_by(|a, b| match (a.id, b.id) {
+            (Some(x), Some(y)) => x.cmp(&y).then_with(|| a.name.cmp(&b.name)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.name.cmp(&b.name),
+        });
+        Ok(domains)
+    }
+
+    async fn all_domains(&self) -> Result<Vec<DomainRef>> {
+        let root = self.domain_root().await?;
+        let vms: Vec<VirtualMachineProperties> =
+            self.client().list_under(&root, &LIST_PROPERTIES).await?;
+        Ok(vms.iter().filter_map(domain_ref_of).collect())
+    }
+
+    /// The domain with this name.
+    pub async fn lookup_by_name(&self, name: &str) -> Result<DomainRef> {
+        self.all_domains()
+            .await?
+            .into_iter()
+            .find(|d| d.name == name)
+            .ok_or_else(|| Error::NoDomain(format!("no domain with matching name '{name}'")))
+    }
+
+    /// The domain with this UUID.
+    pub async fn lookup_by_uuid(&self, uuid: &Uuid) -> Result<DomainRef> {
+        self.all_domains()
+            .await?
+            .into_iter()
+            .find(|d| d.has_uuid(uuid))
+            .ok_or_else(|| Error::NoDomain(format!("no domain with matching uuid '{uuid}'")))
+    }
+
+    /// The active domain with this id.
+    pub async fn lookup_by_id(&self, id: i32) -> Result<DomainRef> {
+        self.all_domains()
+            .await?
+            .into_iter()
+            .find(|d| d.id == Some(id))
+            .ok_or_else(|| Error::NoDomain(format!("no domain with matching id {id}")))
+    }
+
+    /// A domain named the way virsh accepts it: an id (a number), else a UUID, else a name.
+    /// One retrieval, whatever the number of VMs.
+    pub async fn lookup(&self, text: &str) -> Result<DomainRef> {
+        let all = self.all_domains().await?;
+        if let Ok(id) = text.parse::<i32>() {
+            if id >= 0 {
+                if let Some(found) = all.iter().find(|d| d.id == Some(id)) {
+                    return Ok(found.clone());
+                }
+            }
+        }
+        if let Ok(uuid) = text.parse::<Uuid>() {
+            if let Some(found) = all.iter().find(|d| d.has_uuid(&uuid)) {
+                return Ok(found.clone());
+            }
+        }
+        all.into_iter()
+            .find(|d| d.name == text)
+            .ok_or_else(|| Error::NoDomain(format!("no domain with matching name '{text}'")))
+    }
+
+    /// The domain's current state, read again from the server.
+    pub async fn domain_state(&self, dom: &DomainRef) -> Result<DomainState> {
+        Ok(self.refresh(dom).await?.state)
+    }
+
+    /// The domain as it is now.
+    pub async fn refresh(&self, dom: &DomainRef) -> Result<DomainRef> {
+        let props = self.vm_properties(dom, &LIST_PROPERTIES).await?;
+        domain_ref_of(&props).ok_or_else(|| {
+            Error::Internal(format!("VM {} reports no power state", dom.moref.value))
+        })
+    }
+
+    pub(crate) async fn vm_properties(
+        &self,
+        dom: &DomainRef,
+        properties: &[&str],
+    ) -> Result<VirtualMachineProperties> {
+        self.client()
+            .retrieve_object(&dom.moref, properties)
+            .await
+            .map_err(|e| match e {
+                esx_vi::Error::NotFound(_) => Error::NoDomain(format!(
+                    "no domain with matching name '{}' (it was removed)",
+                    dom.name
+                )),
+                e if e.fault_type() == Some("ManagedObjectNotFound") => Error::NoDomain(format!(
+                    "no domain with matching name '{}' (it was removed)",
+                    dom.name
+                )),
+                e => e.into(),
+            })
+    }
+
+    /// What `dominfo` shows: state, vCPUs, memory, autostart.
+    pub async fn domain_info(&self, dom: &DomainRef) -> Result<DomainInfo> {
+        let props = self
+            .vm_properties(
+                dom,
+                &[
+                    "name",
+                    "runtime.powerState",
+                    "config.uuid",
+                    "config.instanceUuid",
+                    "config.hardware.numCPU",
+                    "config.hardware.memoryMB",
+                    "config.memoryAllocation.limit",
+                ],
+            )
+            .await?;
+        let domain = domain_ref_of(&props).unwrap_or_else(|| dom.clone());
+        let max_memory_kib = long_at(&props, "config.hardware.memoryMB").unwrap_or(0).max(0) as u64 * 1024;
+        let memory_kib = match long_at(&props, "config.memoryAllocation.limit") {
+            Some(limit) if limit >= 0 => (limit as u64 * 1024).min(max_memory_kib),
+            _ => max_memory_kib,
+        };
+        let vcpus = long_at(&props, "config.hardware.numCPU").unwrap_or(0).max(0) as u32;
+        let autostart = self.autostart(&domain).await?;
+        Ok(DomainInfo {
+            domain,
+            vcpus,
+            max_memory_kib,
+            memory_kib,
+            autostart,
+        })
+    }
+
+    /// Runs a VM task with the connection's `auto_answer`, mapping a failure to
+    /// `<action>: <FaultType> - <message>`.
+    pub(crate) async fn run_vm_task<F, Fut>(
+        &self,
+        dom: &DomainRef,
+        action: &str,
+        start: F,
+    ) -> Result<()>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<ManagedObjectReference, esx_vi::Error>>,
+    {
+        let wait = TaskWait {
+            auto_answer: self.auto_answer(),
+            ..TaskWait::default()
+        };
+        match self
+            .client()
+            .run_vm_task(&dom.moref, wait, start)
+            .await
+            .map_err(Error::server(action))?
+        {
+            TaskRun::Completed(_) => Ok(()),
+            TaskRun::NotStarted(answered) => {
+                tracing::info!(
+                    domain = %dom.name,
+                    "a pending question was answered with '{}'; the blocked task may now finish the request",
+                    answered.answer.label
+                );
+                Ok(())
+            }
+        }
+    }
+
+    /// Powers on a shut off domain (`virsh start`).
+    pub async fn start(&self, dom: &DomainRef) -> Result<()> {
+        let dom = self.refresh(dom).await?;
+        match dom.state {
+            DomainState::ShutOff => {}
+            DomainState::Running => {
+                return Err(Error::OperationInvalid("domain is already running".into()))
+            }
+            DomainState::Paused => {
+                return Err(Error::OperationInvalid(
+                    "domain is suspended; use resume to power it on again".into(),
+                ))
+            }
+        }
+        let client = self.client();
+        self.run_vm_task(&dom, "Could not start domain", || async {
+            methods::power_on_vm_task(client, &dom.moref, None)
+                .await
+                .map_err(|e| esx_vi::Error::from_method("PowerOnVM_Task", e))
+        })
+        .await
+    }
+
+    /// Powers off a running or suspended domain at once (`virsh destroy`).
+    pub async fn destroy(&self, dom: &DomainRef) -> Result<()> {
+        let dom = self.refresh(dom).await?;
+        if !dom.state.is_active() {
+            return Err(Error::OperationInvalid("domain is not running".into()));
+        }
+        let client = self.client();
+        self.run_vm_task(&dom, "Could not destroy domain", || async {
+            methods::power_off_vm_task(client, &dom.moref)
+                .await
+                .map_err(|e| esx_vi::Error::from_method("PowerOffVM_Task", e))
+        })
+        .await
+    }
+
+    /// Asks the guest to shut down through VMware Tools (`virsh shutdown`); returns once asked.
+    pub async fn shutdown(&self, dom: &DomainRef) -> Result<()> {
+        let dom = self.require_running(dom).await?;
+        methods::shutdown_guest(self.client(), &dom.moref)
+            .await
+            .map_err(|e| esx_vi::Error::from_method("ShutdownGuest", e))
+            .map_err(Error::server("Could not shutdown domain"))
+    }
+
+    /// Asks the guest to reboot through VMware Tools (`virsh reboot`).
+    pub async fn reboot(&self, dom: &DomainRef) -> Result<()> {
+        let dom = self.require_running(dom).await?;
+        methods::reboot_guest(self.client(), &dom.moref)
+            .await
+            .map_err(|e| esx_vi::Error::from_method("RebootGuest", e))
+            .map_err(Error::server("Could not reboot domain"))
+    }
+
+    /// Suspends a running domain (`virsh suspend`; the domain becomes `paused`).
+    pub async fn suspend(&self, dom: &DomainRef) -> Result<()> {
+        let dom = self.require_running(dom).await?;
+        let client = self.client();
+        self.run_vm_task(&dom, "Could not suspend domain", || async {
+            methods::suspend_vm_task(client, &dom.moref)
+                .await
+                .map_err(|e| esx_vi::Error::from_method("SuspendVM_Task", e))
+        })
+        .await
+    }
+
+    /// Powers a suspended domain on again (`virsh resume`).
+    pub async fn resume(&self, dom: &DomainRef) -> Result<()> {
+        let dom = self.refresh(dom).await?;
+        if dom.state != DomainState::Paused {
+            return Err(Error::OperationInvalid("domain is not paused".into()));
+        }
+        let client = self.client();
+        self.run_vm_task(&dom, "Could not resume domain", || async {
+            methods::power_on_vm_task(client, &dom.moref, None)
+                .await
+                .map_err(|e| esx_vi::Error::from_method("PowerOnVM_Task", e))
+        })
+        .await
+    }
+
+    /// Resets a running domain, like pressing its reset button (`virsh reset`).
+    pub async fn reset(&self, dom: &DomainRef) -> Result<()> {
+        let dom = self.require_running(dom).await?;
+        let client = self.client();
+        self.run_vm_task(&dom, "Could not reset domain", || async {
+            methods::reset_vm_task(client, &dom.moref)
+                .await
+                .map_err(|e| esx_vi::Error::from_method("ResetVM_Task", e))
+        })
+        .await
+    }
+
+    async fn require_running(&self, dom: &DomainRef) -> Result<DomainRef> {
+        let dom = self.refresh(dom).await?;
+        if dom.state != DomainState::Running {
+            return Err(Error::OperationInvalid("domain is not running".into()));
+        }
+        Ok(dom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_come_from_the_managed_object_number() {
+        assert_eq!(id_of_moref("vm-42"), Some(42));
+        assert_eq!(id_of_moref("42"), Some(42));
+        assert_eq!(id_of_moref("vm-"), None);
+        assert_eq!(id_of_moref("vm-4x"), None);
+        assert_eq!(id_of_moref("99999999999"), None);
+    }
+
+    #[test]
+    fn states_read_as_virsh_prints_them() {
+        assert_eq!(DomainState::Running.to_string(), "running");
+        assert_eq!(DomainState::Paused.to_string(), "paused");
+        assert_eq!(DomainState::ShutOff.to_string(), "shut off");
+        assert!(DomainState::Paused.is_active());
+        assert!(!DomainState::ShutOff.is_active());
+    }
+}

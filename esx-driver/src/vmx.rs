@@ -1,1 +1,0 @@
-//! VMX files and their conversion to and from libvirt domain XML.

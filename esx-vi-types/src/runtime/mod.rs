@@ -1,0 +1,176 @@
+//! The hand-written XML runtime under the generated code: reading, writing, primitives, unknowns.
+//!
+//! Generated types only sequence calls into this module, so namespaces, `xsi:type`, escaping,
+//! unknown elements and error paths are handled (and tested) once, here.
+
+mod reader;
+mod values;
+mod writer;
+
+pub use reader::{
+    element_path, DecodeError, Element, Reader, MAX_DEPTH, VIM25_NAMESPACE, XSD_NAMESPACE,
+    XSI_NAMESPACE,
+};
+pub use values::{Binary, DateTime, ManagedObjectReference};
+pub use writer::{escape_into, Writer};
+
+use std::fmt;
+
+/// A type read from an XML element.
+pub trait XmlRead: Sized {
+    /// Reads the content of `e` (whose start tag was just read) and its end tag.
+    fn read_xml(r: &mut Reader<'_>, e: &Element<'_>) -> Result<Self, DecodeError>;
+}
+
+/// A reader for one `xsi:type`, as the generated dispatch tables hold them.
+pub type ReadFn<T> = fn(&mut Reader<'_>, &Element<'_>) -> Result<T, DecodeError>;
+
+/// A type written as an XML element.
+pub trait XmlWrite {
+    /// Writes the value as the element `name`, with `xsi:type` when given (a subtype, or a value
+    /// in an `xsd:anyType` slot).
+    fn write_xml(&self, w: &mut Writer, name: &str, xsi_type: Option<&str>);
+}
+
+/// Where a member's values accumulate while its element's children are read: `Option` keeps
+/// the last value of a single member, `Vec` collects a list member.
+pub trait Slot {
+    /// The member's value type.
+    type Item: XmlRead;
+    /// Stores one value.
+    fn put(&mut self, value: Self::Item);
+}
+
+impl<T: XmlRead> Slot for Option<T> {
+    type Item = T;
+    fn put(&mut self, value: T) {
+        *self = Some(value);
+    }
+}
+
+impl<T: XmlRead> Slot for Vec<T> {
+    type Item = T;
+    fn put(&mut self, value: T) {
+        self.push(value);
+    }
+}
+
+/// Conversion from a dynamically typed value (a `DynamicProperty.val`), giving the value back
+/// when its type does not fit.
+pub trait FromAnyValue: Sized {
+    /// Converts `value`, or returns it unchanged.
+    fn from_any_value(value: crate::AnyValue) -> Result<Self, crate::AnyValue>;
+}
+
+/// A value of a subtype this version does not know (its `xsi:type` names no known subtype): its
+/// type name, the base members parsed from it, and its raw inner XML, written back unchanged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnknownSubtype<B> {
+    /// The `xsi:type` local name (`VirtualNVMEController`).
+    pub type_name: String,
+    /// The members of the declared base type, read from the value.
+    pub members: B,
+    /// The raw XML between the start and end tags.
+    pub raw: String,
+}
+
+impl<B> XmlWrite for UnknownSubtype<B> {
+    fn write_xml(&self, w: &mut Writer, name: &str, _xsi_type: Option<&str>) {
+        w.start(name, Some(&self.type_name));
+        w.raw(&self.raw);
+        w.end(name);
+    }
+}
+
+/// A dynamically typed value of a type this version does not know (or without `xsi:type`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownValue {
+    /// The `xsi:type` local name, empty when the element had none.
+    pub type_name: String,
+    /// The raw XML between the start and end tags.
+    pub raw: String,
+}
+
+impl XmlRead for UnknownValue {
+    fn read_xml(r: &mut Reader<'_>, e: &Element<'_>) -> Result<Self, DecodeError> {
+        let type_name = r.xsi_type(e)?.map(|t| t.into_owned()).unwrap_or_default();
+        r.read_unknown_value(e, &type_name)
+    }
+}
+
+impl XmlWrite for UnknownValue {
+    fn write_xml(&self, w: &mut Writer, name: &str, _xsi_type: Option<&str>) {
+        let type_name = (!self.type_name.is_empty()).then_some(self.type_name.as_str());
+        w.start(name, type_name);
+        w.raw(&self.raw);
+        w.end(name);
+    }
+}
+
+/// A managed object reference of another type than the typed reference needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrongObjectType {
+    /// The type the typed reference needs (or a subtype of it).
+    pub expected: &'static str,
+    /// The reference that was given.
+    pub found: ManagedObjectReference,
+}
+
+impl fmt::Display for WrongObjectType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "expected a reference to a {} (or a subtype), found {}",
+            self.expected, self.found
+        )
+    }
+}
+
+impl std::error::Error for WrongObjectType {}
+
+/// Stores a retrieved property value in its typed field. A value of a type this version does not
+/// know (`AnyValue::Unknown`) goes to `other` instead, so a newer server does not break the
+/// conversion; a known type that does not fit is an error naming the object and the property.
+pub fn set_property<T: FromAnyValue, O: fmt::Display>(
+    field: &mut Option<T>,
+    other: &mut std::collections::BTreeMap<String, crate::AnyValue>,
+    obj: Option<&O>,
+    property: &str,
+    value: crate::AnyValue,
+) -> Result<(), DecodeError> {
+    match T::from_any_value(value) {
+        Ok(typed) => {
+            *field = Some(typed);
+            Ok(())
+        }
+        Err(unknown @ crate::AnyValue::Unknown(_)) => {
+            other.insert(property.to_string(), unknown);
+            Ok(())
+        }
+        Err(value) => {
+            let owner = obj.map_or_else(|| "properties".to_string(), |o| o.to_string());
+            Err(DecodeError::new(
+                format!("{owner}/{property}"),
+                format!(
+                    "the value's type {} does not fit the property's declared type",
+                    value.type_name()
+                ),
+            ))
+        }
+    }
+}
+
+/// Reads a standalone document whose root element is a `T`.
+pub fn read_document<T: XmlRead>(xml: &[u8]) -> Result<T, DecodeError> {
+    let mut r = Reader::new(xml);
+    let root = r.root()?;
+    T::read_xml(&mut r, &root)
+}
+
+/// Writes `value` as a standalone document with root element `name`, declaring the vim25, `xsi`
+/// and `xsd` namespaces on it.
+pub fn write_document<T: XmlWrite + ?Sized>(value: &T, name: &str) -> String {
+    let mut w = Writer::document();
+    value.write_xml(&mut w, name, None);
+    w.finish()
+}

@@ -1,0 +1,445 @@
+//! Streaming transfer of datastore files over the `/folder` HTTP endpoint, with the session
+//! cookie: downloads (whole or a byte range) into any `AsyncWrite`, uploads from any `AsyncRead`
+//! of known length, both without buffering the file and with a progress callback.
+
+use std::fmt;
+use std::str::FromStr;
+
+use futures_util::StreamExt;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use url::Url;
+
+use crate::error::TransportError;
+use crate::http::{excerpt, HttpTransport};
+
+/// A file on a datastore, written `[datastore] path/to/file.vmx` in the vSphere API.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DatastorePath {
+    /// The datastore name.
+    pub datastore: String,
+    /// The path inside the datastore, `/`-separated, without a leading `/` (may be empty for the
+    /// datastore's root).
+    pub path: String,
+}
+
+impl DatastorePath {
+    /// `[datastore] path`.
+    pub fn new(datastore: impl Into<String>, path: impl Into<String>) -> Self {
+        Self {
+            datastore: datastore.into(),
+            path: path.into().trim_start_matches('/').to_owned(),
+        }
+    }
+
+    /// The directory part (`dir` of `[ds] dir/file.vmx`), empty at the datastore root.
+    pub fn directory(&self) -> &str {
+        self.path.rsplit_once('/').map_or("", |(dir, _)| dir)
+    }
+
+    /// The file name (`file.vmx` of `[ds] dir/file.vmx`).
+    pub fn file_name(&self) -> &str {
+        self.path
+            .rsplit_once('/')
+            .map_or(&self.path, |(_, name)| name)
+    }
+}
+
+impl fmt::Display for DatastorePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "[{}]", self.datastore)
+        } else {
+            write!(f, "[{}] {}", self.datastore, self.path)
+        }
+    }
+}
+
+/// Why a `[datastore] path` string was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid datastore path {text:?}: expected \"[datastore] path/to/file\"")]
+pub struct DatastorePathError {
+    text: String,
+}
+
+impl FromStr for DatastorePath {
+    type Err = DatastorePathError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let error = || DatastorePathError {
+            text: text.to_owned(),
+        };
+        let rest = text.trim().strip_prefix('[').ok_or_else(error)?;
+        let (datastore, path) = rest.split_once(']').ok_or_else(error)?;
+        if datastore.is_empty() {
+            return Err(error());
+        }
+        Ok(Self::new(datastore, path.trim()))
+    }
+}
+
+/// How far a transfer got: bytes moved so far and, when known, the total.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TransferProgress {
+    /// Bytes transferred so far.
+    pub transferred: u64,
+    /// Bytes the transfer will move in all, when the server or the caller said.
+    pub total: Option<u64>,
+}
+
+/// Which bytes of a file to download: `start..end` (end exclusive) or `start..` to the end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ByteRange {
+    /// The first byte.
+    pub start: u64,
+    /// One past the last byte, or `None` for the end of the file.
+    pub end: Option<u64>,
+}
+
+impl ByteRange {
+    fn header_value(&self) -> String {
+        match self.end {
+            Some(end) => format!("bytes={}-{}", self.start, end.saturating_sub(1)),
+            None => format!("bytes={}-", self.start),
+        }
+    }
+}
+
+/// The `/folder/<path>?dcPath=<datacenter>&dsName=<datastore>` URL of a datastore file.
+pub fn folder_url(base: &Url, datacenter_path: &str, file: &DatastorePath) -> Url {
+    let mut url = base.clone();
+    {
+        let mut segments = url
+            .path_segments_mut()
+            .expect("an http(s) base URL always has path segments");
+        segments.clear().push("folder");
+        for part in file.path.split('/').filter(|p| !p.is_empty()) {
+            segments.push(part);
+        }
+    }
+    url.query_pairs_mut()
+        .append_pair("dcPath", datacenter_path)
+        .append_pair("dsName", &file.datastore);
+    url
+}
+
+impl HttpTransport {
+    fn file_request(&self, method: reqwest::Method, url: Url) -> reqwest::RequestBuilder {
+        let mut request = self.http().request(method, url);
+        if let Some(cookie) = self.session_cookie() {
+            request = request.header(reqwest::header::COOKIE, cookie);
+        }
+        request
+    }
+
+    /// Downloads `file` (or `range` of it) into `sink`; returns the number of bytes written.
+    pub(crate) async fn download(
+        &self,
+        datacenter_path: &str,
+        file: &DatastorePath,
+        range: Option<ByteRange>,
+        sink: &mut (dyn AsyncWrite + Unpin + Send),
+        progress: &mut (dyn FnMut(TransferProgress) + Send),
+    ) -> Result<u64, TransportError> {
+        let url = folder_url(self.base_url(), datacenter_path, file);
+        let operation = format!("download of {file}");
+        let mut request = self.file_request(reqwest::Method::GET, url.clone());
+        if let Some(range) = range {
+            request = request.header(reqwest::header::RANGE, range.header_value());
+        }
+        let no_timeout = std::time::Duration::ZERO;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.map_error(e, &url, &operation, no_timeout))?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = response.bytes().await.unwrap_or_default();
+            return Err(file_status_error(&url, &operation, status, &body));
+        }
+        // A server that ignores Range answers 200 with the whole file: skip and cut locally.
+        let (mut skip, mut remaining) = match range {
+            Some(r) if status != reqwest::StatusCode::PARTIAL_CONTENT => {
+                (r.start, r.end.map(|end| end.saturating_sub(r.start)))
+            }
+            Some(r) => (0, r.end.map(|end| end.saturating_sub(r.start))),
+            None => (0, None),
+        };
+        let total = remaining.or_else(|| {
+            response
+                .content_length()
+                .map(|len| len.saturating_sub(skip))
+        });
+        let mut transferred = 0u64;
+        progress(TransferProgress { transferred, total });
+        let mut body = response.bytes_stream();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| self.map_error(e, &url, &operation, no_timeout))?;
+            let mut data: &[u8] = &chunk;
+            if skip > 0 {
+                let n = skip.min(data.len() as u64) as usize;
+                data = &data[n..];
+                skip -= n as u64;
+            }
+            if let Some(left) = remaining.as_mut() {
+                let n = (*left).min(data.len() as u64) as usize;
+                data = &data[..n];
+                *left -= n as u64;
+            }
+            if !data.is_empty() {
+                sink.write_all(data).await.map_err(|e| {
+                    TransportError::Io(format!("writing the {operation} failed: {e}"))
+                })?;
+                transferred += data.len() as u64;
+                progress(TransferProgress { transferred, total });
+            }
+            if remaining == Some(0) {
+                break;
+            }
+        }
+        sink.flush()
+            .await
+            .map_err(|e| TransportError::Io(format!("writing the {operation} failed: {e}")))?;
+        Ok(transferred)
+    }
+
+    /// Uploads `length` bytes read from `source` to `file`, replacing it.
+    pub(crate) async fn upload(
+        &self,
+        datacenter_path: &str,
+        file: &DatastorePath,
+        source: Box<dyn AsyncRead + Unpin + Send>,
+        length: u64,
+        progress: Box<dyn FnMut(TransferProgress) + Send>,
+    ) -> Result<u64, TransportError> {
+        const CHUNK: usize = 256 * 1024;
+        let url = folder_url(self.base_url(), datacenter_path, file);
+        let operation = format!("upload of {file}");
+        let state = (source, progress, 0u64, false);
+        let stream = futures_util::stream::unfold(
+            state,
+            move |(mut source, mut progress, sent, done)| async move {
+                if done {
+                    return None;
+                }
+                if sent == 0 {
+                    progress(TransferProgress {
+                        transferred: 0,
+                        total: Some(length),
+                    });
+                }
+                let want = CHUNK.min((length - sent) as usize);
+                if want == 0 {
+                    return None;
+                }
+                let mut buffer = vec![0u8; want];
+                match source.read(&mut buffer).await {
+                    Ok(0) => Some((
+                        Err(std::io::Error::new(
+                            std::io::ErrorKind::UnexpectedEof,
+                            format!("the source ended after {sent} of {length} bytes"),
+                        )),
+                        (source, progress, sent, true),
+                    )),
+                    Ok(n) => {
+                        buffer.truncate(n);
+                        let sent = sent + n as u64;
+                        progress(TransferProgress {
+                            transferred: sent,
+                            total: Some(length),
+                        });
+                        Some((
+                            Ok(bytes::Bytes::from(buffer)),
+                            (source, progress, sent, false),
+                        ))
+                    }
+                    Err(e) => Some((Err(e), (source, progress, sent, true))),
+                }
+            },
+        );
+        let response = self
+            .file_request(reqwest::Method::PUT, url.clone())
+            .header(reqwest::header::CONTENT_LENGTH, length)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(reqwest::Body::wrap_stream(stream))
+            .send()
+            .await
+            .map_err(|e| self.map_error(e, &url, &operation, std::time::Duration::ZERO))?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = response.bytes().await.unwrap_or_default();
+            return Err(file_status_error(&url, &operation, status, &body));
+        }
+        Ok(length)
+    }
+}
+
+fn file_status_error(
+    url: &Url,
+    operation: &str,
+    status: reqwest::StatusCode,
+    body: &[u8],
+) -> TransportError {
+    let hint = match status.as_u16() {
+        404 => "no such file, datastore or datacenter: ".to_owned(),
+        401 | 403 => "not allowed (is the session still logged in?): ".to_owned(),
+        _ => String::new(),
+    };
+    TransportError::HttpStatus {
+        url: url.to_string(),
+        method: operation.to_owned(),
+        status: status.as_u16(),
+        excerpt: format!("{hint}{}", excerpt(body)),
+    }
+}
+
+impl crate::Client {
+    /// Downloads a datastore file (or `range` of it) into `sink`, streaming, calling `progress`
+    /// as bytes arrive; returns the number of bytes written. `datacenter_path` is the datacenter's
+    /// inventory path (`ha-datacenter` on ESX; [`HostContext::datacenter_path`](crate::HostContext)).
+    pub async fn download_file(
+        &self,
+        datacenter_path: &str,
+        file: &DatastorePath,
+        range: Option<ByteRange>,
+        sink: &mut (dyn AsyncWrite + Unpin + Send),
+        mut progress: impl FnMut(TransferProgress) + Send,
+    ) -> Result<u64, crate::Error> {
+        Ok(self
+            .http()
+            .download(datacenter_path, file, range, sink, &mut progress)
+            .await?)
+    }
+
+    /// Uploads `length` bytes from `source` to a datastore file (created or replaced), streaming,
+    /// calling `progress` as bytes are sent.
+    pub async fn upload_file(
+        &self,
+        datacenter_path: &str,
+        file: &DatastorePath,
+        source: impl AsyncRead + Unpin + Send + 'static,
+        length: u64,
+        progress: impl FnMut(TransferProgress) + Send + 'static,
+    ) -> Result<u64, crate::Error> {
+        Ok(self
+            .http()
+            .upload(
+                datacenter_path,
+                file,
+                Box::new(source),
+                length,
+                Box::new(progress),
+            )
+            .await?)
+    }
+
+    /// Uploads a local file to a datastore file.
+    pub async fn upload_local_file(
+        &self,
+        datacenter_path: &str,
+        file: &DatastorePath,
+        local: &std::path::Path,
+        progress: impl FnMut(TransferProgress) + Send + 'static,
+    ) -> Result<u64, crate::Error> {
+        let io_error = |e: std::io::Error| {
+            crate::Error::Transport(TransportError::Io(format!(
+                "cannot read {}: {e}",
+                local.display()
+            )))
+        };
+        let source = tokio::fs::File::open(local).await.map_err(io_error)?;
+        let length = source.metadata().await.map_err(io_error)?.len();
+        self.upload_file(datacenter_path, file, source, length, progress)
+            .await
+    }
+
+    /// Creates a datastore directory (`[ds] dir/sub`), with its parents when `create_parents`.
+    pub async fn make_directory(
+        &self,
+        datacenter: &esx_vi_types::ManagedObjectReference,
+        directory: &DatastorePath,
+        create_parents: bool,
+    ) -> Result<(), crate::Error> {
+        esx_vi_types::methods::make_directory(
+            self,
+            self.service_content(),
+            &directory.to_string(),
+            Some(datacenter),
+            Some(create_parents),
+        )
+        .await
+        .map_err(crate::error::method_error("MakeDirectory"))
+    }
+
+    /// Deletes a datastore file or directory with `DeleteDatastoreFile_Task` and waits for the task.
+    pub async fn delete_datastore_file(
+        &self,
+        datacenter: &esx_vi_types::ManagedObjectReference,
+        file: &DatastorePath,
+    ) -> Result<(), crate::Error> {
+        let task = esx_vi_types::methods::delete_datastore_file_task(
+            self,
+            self.service_content(),
+            &file.to_string(),
+            Some(datacenter),
+        )
+        .await
+        .map_err(crate::error::method_error("DeleteDatastoreFile_Task"))?;
+        self.wait_for_task(&task, None, crate::TaskWait::default())
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datastore_paths_parse_and_print() {
+        let p: DatastorePath = "[datastore1] vm one/vm one.vmx".parse().unwrap();
+        assert_eq!(p.datastore, "datastore1");
+        assert_eq!(p.path, "vm one/vm one.vmx");
+        assert_eq!(p.directory(), "vm one");
+        assert_eq!(p.file_name(), "vm one.vmx");
+        assert_eq!(p.to_string(), "[datastore1] vm one/vm one.vmx");
+        let root: DatastorePath = "[ds]".parse().unwrap();
+        assert_eq!(root.to_string(), "[ds]");
+        for bad in ["datastore1 x", "[ds x", "[] x"] {
+            assert!(bad.parse::<DatastorePath>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn folder_urls_encode_path_and_query() {
+        let base = Url::parse("https://esx.example/").unwrap();
+        let url = folder_url(
+            &base,
+            "dc/with space",
+            &DatastorePath::new("ds 1", "a b/c#d.vmx"),
+        );
+        assert_eq!(
+            url.as_str(),
+            "https://esx.example/folder/a%20b/c%23d.vmx?dcPath=dc%2Fwith+space&dsName=ds+1"
+        );
+    }
+
+    #[test]
+    fn ranges_become_inclusive_http_ranges() {
+        assert_eq!(
+            ByteRange {
+                start: 10,
+                end: Some(20)
+            }
+            .header_value(),
+            "bytes=10-19"
+        );
+        assert_eq!(
+            ByteRange {
+                start: 5,
+                end: None
+            }
+            .header_value(),
+            "bytes=5-"
+        );
+    }
+}

@@ -1,0 +1,361 @@
+//! SOAP over HTTP(S): wraps a method body in the envelope, POSTs it to `/sdk` with the session
+//! cookie and the `SOAPAction` of the server's API version, limits requests in flight, and maps
+//! every failure below SOAP to a [`TransportError`]. It knows nothing about sessions or faults.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use esx_vi_types::transport::{SoapRequest, SoapResponse, Transport};
+use tokio::sync::Semaphore;
+use tracing::Instrument;
+use url::Url;
+
+use crate::error::{chain_text, find_rustls_error, TransportError};
+use crate::options::ConnectOptions;
+use crate::redact::redact_passwords;
+use crate::tls::{PresentedCertificates, RecordingVerifier};
+
+/// The name of the session cookie ESX and vCenter set at `Login`.
+pub const SESSION_COOKIE: &str = "vmware_soap_session";
+
+/// The raw SOAP transport shared by all clones of a [`Client`](crate::Client).
+#[derive(Debug)]
+pub(crate) struct HttpTransport {
+    http: reqwest::Client,
+    /// `https://host[:port]/` with no path, user or query: the base of `/sdk` and `/folder`.
+    base: Url,
+    sdk: Url,
+    soap_action: RwLock<String>,
+    cookie: Mutex<Option<String>>,
+    in_flight: Semaphore,
+    request_timeout: Duration,
+    presented: Arc<PresentedCertificates>,
+    requests: AtomicU64,
+}
+
+impl HttpTransport {
+    /// Builds the HTTP client for `url` (`https://host[:port][/sdk]` or `http://...`).
+    pub(crate) fn new(url: &str, options: &ConnectOptions) -> Result<Self, TransportError> {
+        let mut base = Url::parse(url)
+            .map_err(|e| TransportError::Config(format!("invalid server URL {url:?}: {e}")))?;
+        if base.scheme() != "https" && base.scheme() != "http" {
+            return Err(TransportError::Config(format!(
+                "server URL {} must start with https:// or http://",
+                base.as_str()
+            )));
+        }
+        if base.host_str().is_none_or(str::is_empty) {
+            return Err(TransportError::Config(format!(
+                "server URL {url:?} has no host name"
+            )));
+        }
+        // Credentials never travel in the URL (and never appear in errors that quote it).
+        let _ = base.set_username("");
+        let _ = base.set_password(None);
+        base.set_path("/");
+        base.set_query(None);
+        base.set_fragment(None);
+        let sdk = base
+            .join("sdk")
+            .map_err(|e| TransportError::Config(e.to_string()))?;
+
+        let presented = Arc::new(PresentedCertificates::default());
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(options.connect_timeout)
+            .user_agent(options.user_agent.clone())
+            .pool_max_idle_per_host(options.max_in_flight)
+            .no_proxy();
+        if base.scheme() == "https" {
+            let tls = RecordingVerifier::new(&options.tls, presented.clone())
+                .and_then(RecordingVerifier::into_client_config)
+                .map_err(|e| TransportError::Config(e.to_string()))?;
+            builder = builder.use_preconfigured_tls(tls);
+        }
+        if let Some(proxy) = &options.proxy {
+            builder = builder.proxy(parse_proxy(proxy)?);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| TransportError::Config(chain_text(&e)))?;
+        Ok(Self {
+            http,
+            base,
+            sdk,
+            soap_action: RwLock::new("urn:vim25".to_owned()),
+            cookie: Mutex::new(None),
+            in_flight: Semaphore::new(options.max_in_flight.max(1)),
+            request_timeout: options.request_timeout,
+            presented,
+            requests: AtomicU64::new(0),
+        })
+    }
+
+    /// How many SOAP requests were sent.
+    pub(crate) fn request_count(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// The server's base URL (`https://host:port/`).
+    pub(crate) fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    /// The underlying HTTP client, for datastore file transfers.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Switches the `SOAPAction` header to `urn:vim25/<api_version>` once the server's API version
+    /// is known.
+    pub(crate) fn set_api_version(&self, api_version: &str) {
+        let mut action = self.soap_action.write().unwrap_or_else(|e| e.into_inner());
+        *action = format!("urn:vim25/{api_version}");
+    }
+
+    /// The current `SOAPAction` header value.
+    pub(crate) fn soap_action(&self) -> String {
+        self.soap_action
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The session cookie (`vmware_soap_session=...`), if the server set one.
+    pub(crate) fn session_cookie(&self) -> Option<String> {
+        self.cookie
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn forget_session_cookie(&self) {
+        *self.cookie.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Keeps the session cookie from a response's `Set-Cookie` headers.
+    pub(crate) fn remember_session_cookie(&self, headers: &reqwest::header::HeaderMap) {
+        for value in headers.get_all(reqwest::header::SET_COOKIE) {
+            if let Some(pair) = value.to_str().ok().and_then(session_cookie_pair) {
+                *self.cookie.lock().unwrap_or_else(|e| e.into_inner()) = Some(pair);
+            }
+        }
+    }
+
+    /// Maps a reqwest failure to the transport error a user can act on.
+    pub(crate) fn map_error(
+        &self,
+        error: reqwest::Error,
+        url: &Url,
+        method: &str,
+        timeout: Duration,
+    ) -> TransportError {
+        let url_text = url.as_str().to_owned();
+        if error.is_timeout() {
+            return TransportError::Timeout {
+                url: url_text,
+                method: method.to_owned(),
+                timeout,
+            };
+        }
+        if let Some(tls) = find_rustls_error(&error) {
+            let host = url.host_str().unwrap_or_default().to_owned();
+            let host_key = host.trim_start_matches('[').trim_end_matches(']');
+            return TransportError::Tls {
+                presented: self.presented.presented_by(host_key),
+                reason: match tls {
+                    // Our own verifier's refusal (a pin mismatch) reads best in its own words.
+                    rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other)) => {
+                        other.0.to_string()
+                    }
+                    other => other.to_string(),
+                },
+                host,
+            };
+        }
+        TransportError::Connect {
+            url: url_text,
+            reason: chain_text(&error),
+        }
+    }
+
+    async fn post(&self, request: &SoapRequest) -> Result<SoapResponse, TransportError> {
+        let _permit = self
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|_| TransportError::Config("the client was shut down".to_owned()))?;
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let envelope = esx_vi_types::soap::envelope(&request.body);
+        if tracing::enabled!(tracing::Level::TRACE) {
+            tracing::trace!(body = %redact_passwords(&envelope), "SOAP request");
+        }
+        let mut http_request = self
+            .http
+            .post(self.sdk.clone())
+            .timeout(self.request_timeout)
+            .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=utf-8")
+            .header("SOAPAction", self.soap_action())
+            .body(envelope);
+        if let Some(cookie) = self.session_cookie() {
+            http_request = http_request.header(reqwest::header::COOKIE, cookie);
+        }
+        let method = request.method;
+        let response = http_request
+            .send()
+            .await
+            .map_err(|e| self.map_error(e, &self.sdk, method, self.request_timeout))?;
+        self.remember_session_cookie(response.headers());
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.map_error(e, &self.sdk, method, self.request_timeout))?;
+        if tracing::enabled!(tracing::Level::TRACE) {
+            tracing::trace!(status = status.as_u16(), body = %redact_passwords(&String::from_utf8_lossy(&body)), "SOAP response");
+        }
+        // A SOAP fault arrives with HTTP 500 and must reach the stub, which decodes it.
+        if status.is_success() || (status.as_u16() == 500 && looks_like_soap(&body)) {
+            tracing::debug!(
+                status = status.as_u16(),
+                bytes = body.len(),
+                "SOAP response"
+            );
+            return Ok(SoapResponse {
+                envelope: body.to_vec(),
+            });
+        }
+        Err(TransportError::HttpStatus {
+            url: self.sdk.to_string(),
+            method: method.to_owned(),
+            status: status.as_u16(),
+            excerpt: excerpt(&body),
+        })
+    }
+}
+
+impl Transport for HttpTransport {
+    type Error = TransportError;
+
+    fn send(
+        &self,
+        request: SoapRequest,
+    ) -> impl std::future::Future<Output = Result<SoapResponse, TransportError>> + Send {
+        let span = tracing::debug_span!("soap", method = request.method);
+        async move { self.post(&request).await }.instrument(span)
+    }
+}
+
+fn looks_like_soap(body: &[u8]) -> bool {
+    let head = &body[..body.len().min(512)];
+    String::from_utf8_lossy(head).contains("Envelope")
+}
+
+/// The first 200 characters of a response body, on one line.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut cut: String = one_line.chars().take(200).collect();
+    if one_line.chars().count() > 200 {
+        cut.push_str("...");
+    }
+    if cut.is_empty() {
+        cut.push_str("(empty body)");
+    }
+    cut
+}
+
+/// The `vmware_soap_session=value` pair of a `Set-Cookie` header, if it sets that cookie.
+pub(crate) fn session_cookie_pair(set_cookie: &str) -> Option<String> {
+    let pair = set_cookie.split(';').next()?.trim();
+    let (name, value) = pair.split_once('=')?;
+    (name.trim() == SESSION_COOKIE && !value.trim().is_empty()).then(|| pair.to_owned())
+}
+
+fn parse_proxy(proxy: &str) -> Result<reqwest::Proxy, TransportError> {
+    let url = Url::parse(proxy)
+        .map_err(|e| TransportError::Config(format!("invalid proxy URL {proxy:?}: {e}")))?;
+    match url.scheme() {
+        "http" | "https" | "socks5" | "socks5h" => reqwest::Proxy::all(url.as_str())
+            .map_err(|e| TransportError::Config(format!("invalid proxy URL: {}", chain_text(&e)))),
+        other => Err(TransportError::Config(format!(
+            "unsupported proxy scheme {other:?}: use http://, https://, socks5:// or socks5h://"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_cookie_is_taken_from_set_cookie() {
+        assert_eq!(
+            session_cookie_pair(r#"vmware_soap_session="52ab"; Path=/; HttpOnly; Secure;"#)
+                .as_deref(),
+            Some(r#"vmware_soap_session="52ab""#)
+        );
+        assert_eq!(session_cookie_pair("other=1; Path=/"), None);
+        assert_eq!(session_cookie_pair("vmware_soap_session=; Path=/"), None);
+    }
+
+    #[test]
+    fn urls_are_normalized_and_credentials_stripped() {
+        let t = HttpTransport::new(
+            "https://root:secret@esx.example:8443/sdk?x=1",
+            &ConnectOptions::new().no_verify(),
+        )
+        .unwrap();
+        assert_eq!(t.sdk.as_str(), "https://esx.example:8443/sdk");
+        assert_eq!(t.base_url().as_str(), "https://esx.example:8443/");
+    }
+
+    #[test]
+    fn bad_urls_and_proxies_are_config_errors() {
+        for url in ["ftp://esx.example", "not a url", "https://"] {
+            let err = HttpTransport::new(url, &ConnectOptions::new()).unwrap_err();
+            assert!(matches!(err, TransportError::Config(_)), "{url}: {err}");
+        }
+        let err = HttpTransport::new(
+            "https://esx.example",
+            &ConnectOptions::new().proxy("gopher://p:1"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("socks5"), "{err}");
+        HttpTransport::new(
+            "https://esx.example",
+            &ConnectOptions::new()
+                .no_verify()
+                .proxy("socks5h://127.0.0.1:1080"),
+        )
+        .expect("socks5 proxy accepted");
+    }
+
+    #[test]
+    fn excerpt_is_short_and_single_line() {
+        let long = "x".repeat(500);
+        assert_eq!(excerpt(long.as_bytes()).len(), 203);
+        assert_eq!(excerpt(b"a\n  b"), "a b");
+        assert_eq!(excerpt(b""), "(empty body)");
+    }
+
+    #[tokio::test]
+    async fn connection_refused_is_a_connect_error_naming_the_url() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let t = HttpTransport::new(&format!("http://127.0.0.1:{port}"), &ConnectOptions::new())
+            .unwrap();
+        let err = t
+            .send(SoapRequest {
+                method: "RetrieveServiceContent",
+                body: String::new(),
+            })
+            .await
+            .unwrap_err();
+        match &err {
+            TransportError::Connect { url, .. } => assert!(url.contains(&port.to_string())),
+            other => panic!("expected a connect error, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! What a caller can choose when connecting: TLS policy, proxy, timeouts, user agent, request
+//! limits, page size and credentials. Plain data with a builder, validated by `Client::connect`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::secret::Credentials;
+use crate::tls::{Thumbprint, TlsVerification};
+
+/// The default number of SOAP requests a client keeps in flight at once.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 8;
+/// The default number of objects a property-collector page asks for (vCenter's own page size).
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+
+/// Options for [`Client::connect`](crate::Client::connect). Start from [`ConnectOptions::new`]
+/// (verification on, no proxy, 30 s connect timeout, 5 min request timeout) and change what you need.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    pub(crate) tls: TlsVerification,
+    pub(crate) proxy: Option<String>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) request_timeout: Duration,
+    pub(crate) user_agent: String,
+    pub(crate) max_in_flight: usize,
+    pub(crate) page_size: u32,
+    pub(crate) credentials: Option<Credentials>,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            tls: TlsVerification::SystemRoots,
+            proxy: None,
+            connect_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(300),
+            user_agent: concat!("esx-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            page_size: DEFAULT_PAGE_SIZE,
+            credentials: None,
+        }
+    }
+}
+
+impl ConnectOptions {
+    /// The defaults: TLS verified against the system roots, no proxy, 30 s connect timeout,
+    /// 5 min request timeout, 8 requests in flight, pages of 100 objects, no login.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Logs in with these credentials right after connecting, and again whenever the session
+    /// expires.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Sets the TLS verification policy.
+    pub fn tls(mut self, tls: TlsVerification) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// Trusts the CA certificates of this PEM file in addition to the system roots.
+    pub fn ca_file(self, path: impl Into<PathBuf>) -> Self {
+        self.tls(TlsVerification::SystemRootsAndCaFile(path.into()))
+    }
+
+    /// Accepts exactly the server certificate with this SHA-256 thumbprint.
+    pub fn pin_thumbprint(self, thumbprint: Thumbprint) -> Self {
+        self.tls(TlsVerification::Thumbprint(thumbprint))
+    }
+
+    /// Accepts any server certificate. For tests and lab hosts only.
+    pub fn no_verify(self) -> Self {
+        self.tls(TlsVerification::NoVerify)
+    }
+
+    /// Sends every request through this proxy: `http://host:port`, `https://host:port`,
+    /// `socks5://host:port` or `socks5h://host:port` (the proxy resolves names). User and password
+    /// may be given in the URL.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Some(url.into());
+        self
+    }
+
+    /// How long establishing a TCP+TLS connection may take.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one SOAP request may take from sending to the end of its response.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` header.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// How many SOAP requests may be in flight at once (at least 1).
+    pub fn max_in_flight(mut self, max: usize) -> Self {
+        self.max_in_flight = max.max(1);
+        self
+    }
+
+    /// How many objects one `RetrievePropertiesEx` page asks for (at least 1).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size.max(1);
+        self
+    }
+}

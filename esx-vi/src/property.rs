@@ -1,0 +1,184 @@
+//! Property collection: every retrieval goes through `RetrievePropertiesEx` and follows the
+//! result's token with `ContinueRetrievePropertiesEx`, so no object is lost on servers that page
+//! (vCenter pages at about 100 objects). Results come as raw `ObjectContent`s, as typed
+//! managed-object property structs, or as a stream of pages for very large inventories.
+
+use std::collections::VecDeque;
+
+use esx_vi_types::methods;
+use esx_vi_types::runtime::DecodeError;
+use esx_vi_types::{
+    AnySelectionSpec, ManagedObjectReference, ObjectContent, ObjectSpec, PropertyFilterSpec,
+    PropertySpec, RetrieveOptions, RetrieveResult, TraversalSpec,
+};
+use futures_util::Stream;
+
+use crate::client::Client;
+use crate::error::{method_error, Error};
+
+/// A property filter for one object: `properties` of `obj` (whose type is `type_name`).
+pub fn object_filter(obj: &ManagedObjectReference, properties: &[&str]) -> PropertyFilterSpec {
+    PropertyFilterSpec {
+        prop_set: vec![property_spec(&obj.r#type, properties)],
+        object_set: vec![ObjectSpec {
+            obj: obj.clone(),
+            skip: Some(false),
+            select_set: Vec::new(),
+        }],
+        report_missing_objects_in_results: None,
+    }
+}
+
+/// A property filter for every object of `type_name` in a ContainerView: `properties` of each,
+/// found by one traversal of the view (the view object itself is skipped).
+pub fn container_view_filter(
+    view: &ManagedObjectReference,
+    type_name: &str,
+    properties: &[&str],
+) -> PropertyFilterSpec {
+    let traversal = TraversalSpec {
+        name: Some("traverseView".to_owned()),
+        r#type: "ContainerView".to_owned(),
+        path: "view".to_owned(),
+        skip: Some(false),
+        select_set: Vec::new(),
+    };
+    PropertyFilterSpec {
+        prop_set: vec![property_spec(type_name, properties)],
+        object_set: vec![ObjectSpec {
+            obj: view.clone(),
+            skip: Some(true),
+            select_set: vec![AnySelectionSpec::from(traversal)],
+        }],
+        report_missing_objects_in_results: None,
+    }
+}
+
+fn property_spec(type_name: &str, properties: &[&str]) -> PropertySpec {
+    PropertySpec {
+        r#type: type_name.to_owned(),
+        all: Some(properties.is_empty()),
+        path_set: properties.iter().map(|p| (*p).to_owned()).collect(),
+    }
+}
+
+/// Where a paged retrieval stands.
+enum PageState {
+    First(Vec<PropertyFilterSpec>),
+    Continue(String),
+    Done,
+}
+
+impl Client {
+    /// Retrieves all objects matching `specs`, following every page.
+    pub async fn retrieve(
+        &self,
+        specs: &[PropertyFilterSpec],
+    ) -> Result<Vec<ObjectContent>, Error> {
+        let mut out = Vec::new();
+        let mut result = self.retrieve_first_page(specs).await?;
+        while let Some(page) = result {
+            out.extend(page.objects);
+            result = match page.token {
+                Some(token) => Some(self.retrieve_next_page(&token).await?),
+                None => None,
+            };
+        }
+        Ok(out)
+    }
+
+    /// Retrieves all objects matching `specs` as typed property structs (e.g.
+    /// `VirtualMachineProperties`), following every page.
+    pub async fn retrieve_typed<P>(&self, specs: &[PropertyFilterSpec]) -> Result<Vec<P>, Error>
+    where
+        P: TryFrom<ObjectContent, Error = DecodeError>,
+    {
+        self.retrieve(specs)
+            .await?
+            .into_iter()
+            .map(|content| {
+                P::try_from(content).map_err(|source| Error::Decode {
+                    method: "RetrievePropertiesEx",
+                    source,
+                })
+            })
+            .collect()
+    }
+
+    /// The properties of one object as a typed struct; `NotFound` when the server returns nothing.
+    pub async fn retrieve_object<P>(
+        &self,
+        obj: &ManagedObjectReference,
+        properties: &[&str],
+    ) -> Result<P, Error>
+    where
+        P: TryFrom<ObjectContent, Error = DecodeError>,
+    {
+        let mut contents = self.retrieve(&[object_filter(obj, properties)]).await?;
+        match contents.pop() {
+            Some(content) => P::try_from(content).map_err(|source| Error::Decode {
+                method: "RetrievePropertiesEx",
+                source,
+            }),
+            None => Err(Error::NotFound(format!(
+                "{} {} has no retrievable properties (does it still exist?)",
+                obj.r#type, obj.value
+            ))),
+        }
+    }
+
+    /// Streams the objects matching `specs` page by page: memory stays bounded by one page of
+    /// the configured page size however large the inventory. Dropping the stream early leaves the
+    /// server's remaining result set to expire with the session.
+    pub fn retrieve_stream(
+        &self,
+        specs: Vec<PropertyFilterSpec>,
+    ) -> impl Stream<Item = Result<ObjectContent, Error>> + Send + 'static {
+        let client = self.clone();
+        let state = (
+            client,
+            PageState::First(specs),
+            VecDeque::<ObjectContent>::new(),
+        );
+        futures_util::stream::unfold(state, |(client, mut state, mut buffered)| async move {
+            loop {
+                if let Some(next) = buffered.pop_front() {
+                    return Some((Ok(next), (client, state, buffered)));
+                }
+                let page = match std::mem::replace(&mut state, PageState::Done) {
+                    PageState::Done => return None,
+                    PageState::First(specs) => client.retrieve_first_page(&specs).await,
+                    PageState::Continue(token) => client.retrieve_next_page(&token).await.map(Some),
+                };
+                match page {
+                    Err(e) => return Some((Err(e), (client, PageState::Done, buffered))),
+                    Ok(None) => return None,
+                    Ok(Some(page)) => {
+                        if let Some(token) = page.token {
+                            state = PageState::Continue(token);
+                        }
+                        buffered.extend(page.objects);
+                    }
+                }
+            }
+        })
+    }
+
+    async fn retrieve_first_page(
+        &self,
+        specs: &[PropertyFilterSpec],
+    ) -> Result<Option<RetrieveResult>, Error> {
+        let options = RetrieveOptions {
+            max_objects: Some(i32::try_from(self.page_size()).unwrap_or(i32::MAX)),
+        };
+        methods::retrieve_properties_ex(self, self.service_content(), specs, &options)
+            .await
+            .map_err(method_error("RetrievePropertiesEx"))
+    }
+
+    async fn retrieve_next_page(&self, token: &str) -> Result<RetrieveResult, Error> {
+        methods::continue_retrieve_properties_ex(self, self.service_content(), token)
+            .await
+            .map_err(method_error("ContinueRetrievePropertiesEx"))
+    }
+}
