@@ -142,8 +142,24 @@ fn define_failure_leaves_no_debris() {
     let err = virsh(&uri, &["define", file.path().to_str().unwrap()]).failed();
     assert!(err.contains("NoSuchDS"), "{err}");
     assert!(!virsh(&uri, &["list", "--all", "--name"]).ok().contains("e2e-bad"));
-    let leftovers = sim.temp_dir().join("LocalDS_0").join("e2e-bad");
-    assert!(!leftovers.exists(), "define left {} behind", leftovers.display());
+    // The datastores live below the simulator's folder: VM0's directory is there, e2e-bad's not.
+    assert!(find_dir(sim.temp_dir(), "ha-host_VM0").is_some(), "datastore not found");
+    assert_eq!(find_dir(sim.temp_dir(), "e2e-bad"), None, "define left a directory behind");
+}
+
+fn find_dir(root: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
+    for entry in std::fs::read_dir(root).ok()?.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if entry.file_name() == name {
+                return Some(path);
+            }
+            if let Some(found) = find_dir(&path, name) {
+                return Some(found);
+            }
+        }
+    }
+    None
 }
 
 #[test]

@@ -477,7 +477,7 @@ fn emit_from_any_value(type_name: &str, rust: &Ident, boxed: bool, with_list: bo
     }
 }
 
-/// The member getter's return type and body for a struct field access `access` (e.g. `self.x`).
+/// The member getter's return type, and its body reading the field of a struct `owner`.
 fn getter(ctx: &Ctx, owner: &str, m: &Member) -> (TokenStream, TokenStream) {
     let f = field_ident(&m.name);
     let boxed = ctx.boxed.contains(&(owner.to_string(), m.name.clone()));
@@ -725,7 +725,6 @@ fn emit_polymorphic(ctx: &Ctx, o: &Object) -> TokenStream {
             }
         }
     });
-    // `Self::#base` appears in both the None arm and the list; fine: the first match wins.
     out
 }
 

@@ -146,7 +146,7 @@ fn is_header_keyword(s: &str) -> bool {
     matches!(s, "enum" | "object" | "managed" | "method")
 }
 
-/// Parses one header line; `Err` is the message for a malformed header.
+/// Parses one header line; `None` (with a diagnostic) for a malformed header.
 fn parse_header(tokens: &[Token], diags: &mut Diagnostics) -> Option<Block> {
     let first = &tokens[0];
     let (kind, rest) = match first.text.as_str() {
@@ -285,8 +285,8 @@ fn parse_header(tokens: &[Token], diags: &mut Diagnostics) -> Option<Block> {
 /// Parses the whole input into blocks, collecting every syntax problem.
 pub(crate) fn parse(input: &str, diags: &mut Diagnostics) -> Vec<Block> {
     let mut blocks = Vec::new();
-    // The open block; `None` while a malformed header's body is being skipped is represented by
-    // `skipping`.
+    // The open block, if any; after a malformed header `skipping` holds its location and the
+    // block's lines are skipped up to its `end`.
     let mut open: Option<Block> = None;
     let mut skipping: Option<Location> = None;
     for (index, raw_line) in input.lines().enumerate() {

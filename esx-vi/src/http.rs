@@ -19,6 +19,9 @@ use crate::tls::{PresentedCertificates, RecordingVerifier};
 /// The name of the session cookie ESX and vCenter set at `Login`.
 pub const SESSION_COOKIE: &str = "vmware_soap_session";
 
+/// Methods that wait on the server (long polls) and so are not limited by `max_in_flight`.
+const LONG_POLL_METHODS: [&str; 2] = ["WaitForUpdatesEx", "WaitForUpdates"];
+
 /// The raw SOAP transport shared by all clones of a [`Client`](crate::Client).
 #[derive(Debug)]
 pub(crate) struct HttpTransport {
@@ -180,11 +183,18 @@ impl HttpTransport {
     }
 
     async fn post(&self, request: &SoapRequest) -> Result<SoapResponse, TransportError> {
-        let _permit = self
-            .in_flight
-            .acquire()
-            .await
-            .map_err(|_| TransportError::Config("the client was shut down".to_owned()))?;
+        // A long poll waits idly on the server for up to its maxWaitSeconds: it does not count
+        // against the limit, or a few concurrent task waits would stall every other call.
+        let _permit = if LONG_POLL_METHODS.contains(&request.method) {
+            None
+        } else {
+            Some(
+                self.in_flight
+                    .acquire()
+                    .await
+                    .map_err(|_| TransportError::Config("the client was shut down".to_owned()))?,
+            )
+        };
         self.requests.fetch_add(1, Ordering::Relaxed);
         let envelope = esx_vi_types::soap::envelope(&request.body);
         if tracing::enabled!(tracing::Level::TRACE) {

@@ -65,8 +65,38 @@ fn property_spec(type_name: &str, properties: &[&str]) -> PropertySpec {
 /// Where a paged retrieval stands.
 enum PageState {
     First(Vec<PropertyFilterSpec>),
-    Continue(String),
+    Continue(PendingToken),
     Done,
+}
+
+/// A token of a result set the server still holds. Dropped unread (a stream dropped early), it
+/// tells the server to free the rest with `CancelRetrievePropertiesEx`, in the background.
+struct PendingToken {
+    client: Client,
+    token: Option<String>,
+}
+
+impl Drop for PendingToken {
+    fn drop(&mut self) {
+        let Some(token) = self.token.take() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return; // no runtime left: the result set expires with the session
+        };
+        let client = self.client.clone();
+        runtime.spawn(async move {
+            if let Err(e) =
+                methods::cancel_retrieve_properties_ex(&client, client.service_content(), &token)
+                    .await
+            {
+                tracing::debug!(
+                    "CancelRetrievePropertiesEx failed: {}",
+                    Error::from_method("CancelRetrievePropertiesEx", e)
+                );
+            }
+        });
+    }
 }
 
 impl Client {
@@ -128,8 +158,8 @@ impl Client {
     }
 
     /// Streams the objects matching `specs` page by page: memory stays bounded by one page of
-    /// the configured page size however large the inventory. Dropping the stream early leaves the
-    /// server's remaining result set to expire with the session.
+    /// the configured page size however large the inventory. A stream dropped before its end
+    /// cancels the server's remaining result set (`CancelRetrievePropertiesEx`) in the background.
     pub fn retrieve_stream(
         &self,
         specs: Vec<PropertyFilterSpec>,
@@ -148,14 +178,20 @@ impl Client {
                 let page = match std::mem::replace(&mut state, PageState::Done) {
                     PageState::Done => return None,
                     PageState::First(specs) => client.retrieve_first_page(&specs).await,
-                    PageState::Continue(token) => client.retrieve_next_page(&token).await.map(Some),
+                    PageState::Continue(mut pending) => match pending.token.take() {
+                        Some(token) => client.retrieve_next_page(&token).await.map(Some),
+                        None => Ok(None),
+                    },
                 };
                 match page {
                     Err(e) => return Some((Err(e), (client, PageState::Done, buffered))),
                     Ok(None) => return None,
                     Ok(Some(page)) => {
                         if let Some(token) = page.token {
-                            state = PageState::Continue(token);
+                            state = PageState::Continue(PendingToken {
+                                client: client.clone(),
+                                token: Some(token),
+                            });
                         }
                         buffered.extend(page.objects);
                     }

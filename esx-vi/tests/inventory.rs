@@ -159,3 +159,34 @@ async fn a_missing_object_is_a_typed_fault() {
         other => panic!("expected a fault, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn vcenter_paths_walk_through_folders() {
+    let sim = common::simulator(SimOptions::vpx());
+    let client = common::connect(&sim).await;
+    let clustered = client.host_context("DC0/DC0_C0").await.expect("cluster");
+    // An empty folder in the datacenter's host folder: the path walks into it, finds no cluster.
+    esx_vi::types::methods::create_folder(&client, &clustered.host_folder, "Rack1")
+        .await
+        .expect("CreateFolder");
+    let err = client
+        .host_context("DC0/Rack1/DC0_C0")
+        .await
+        .expect_err("not in the folder");
+    assert!(err.to_string().contains("\"Rack1/DC0_C0\""), "{err}");
+    let err = client
+        .host_context("DC0/Rack1")
+        .await
+        .expect_err("a folder only");
+    assert!(err.to_string().contains("but no cluster or host"), "{err}");
+    // A folder above the datacenter level that holds no datacenter.
+    let root = client.service_content().root_folder.clone();
+    esx_vi::types::methods::create_folder(&client, &root, "Region")
+        .await
+        .expect("CreateFolder");
+    let err = client
+        .host_context("Region")
+        .await
+        .expect_err("no datacenter");
+    assert!(err.to_string().contains("names no datacenter"), "{err}");
+}

@@ -50,3 +50,30 @@ async fn the_server_page_cap_is_followed_too() {
     assert_eq!(common::power_states(&client).await.len(), 20);
     assert_eq!(client.soap_request_count() - before, 20u64.div_ceil(7) + 2);
 }
+
+#[tokio::test]
+async fn a_stream_dropped_early_cancels_the_rest_of_the_result_set() {
+    let sim = common::simulator(SimOptions::vpx().vms(10));
+    let client = Client::connect(sim.url(), common::login_options(&sim).page_size(5))
+        .await
+        .expect("connect");
+    let before = client.soap_request_count();
+    {
+        let stream = client.list_stream::<VirtualMachineProperties>(&["name"]);
+        futures_util::pin_mut!(stream);
+        for _ in 0..7 {
+            stream.try_next().await.expect("page").expect("a VM");
+        }
+    }
+    // CreateContainerView, RetrievePropertiesEx, one Continue; then, in the background,
+    // CancelRetrievePropertiesEx for the two pages never read.
+    for _ in 0..100 {
+        if client.soap_request_count() - before == 4 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(client.soap_request_count() - before, 4);
+    // The session is still fine for the next listing.
+    assert_eq!(common::power_states(&client).await.len(), 20);
+}

@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 /// A request as the fake server received it.
 #[derive(Clone, Debug)]
 struct Recorded {
+    line: String,
     headers: Vec<(String, String)>,
     body: String,
 }
@@ -132,7 +133,12 @@ async fn read_request(
             }
             let body = String::from_utf8_lossy(&buffer[end + 4..end + 4 + length]).into_owned();
             buffer.drain(..end + 4 + length);
-            return Some(Recorded { headers, body });
+            let line = head.lines().next().unwrap_or_default().to_owned();
+            return Some(Recorded {
+                line,
+                headers,
+                body,
+            });
         }
         let mut chunk = [0u8; 8192];
         let n = stream.read(&mut chunk).await.ok()?;
@@ -391,7 +397,10 @@ async fn trace_logs_name_the_method_and_never_show_the_password() {
         .with_ansi(false)
         .with_writer(move || SharedWriter(writer.clone()))
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    // Global, not scoped: callsite interest is cached process-wide, and the other tests of this
+    // binary run on other threads (their logs land here too, and must be redacted as well).
+    tracing::subscriber::set_global_default(subscriber)
+        .expect("the only subscriber of this binary");
     let client = Client::connect(&server.url, login())
         .await
         .expect("connect");
@@ -421,4 +430,111 @@ impl std::io::Write for SharedWriter {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+fn current_time_answer(r: &Recorded) -> Reply {
+    base_answer(r).unwrap_or_else(|| {
+        ok(envelope(
+            r#"<CurrentTimeResponse xmlns="urn:vim25"><returnval>2026-11-26T07:00:00Z</returnval></CurrentTimeResponse>"#,
+        ))
+    })
+}
+
+#[tokio::test]
+async fn an_http_proxy_carries_the_requests() {
+    // The fake server plays the proxy: the client asks for a host only the proxy "knows".
+    let proxy = serve(current_time_answer, Duration::ZERO).await;
+    let proxy_url = proxy.url.trim_end_matches("/sdk").to_owned();
+    let client = Client::connect("http://esx.invalid/sdk", login().proxy(proxy_url))
+        .await
+        .expect("connect through the proxy");
+    methods::current_time(&client, client.service_instance())
+        .await
+        .expect("CurrentTime");
+    let requests = proxy.requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 3);
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.line.starts_with("POST http://esx.invalid/sdk ")),
+        "absolute-form requests to the proxy: {:?}",
+        requests.iter().map(|r| &r.line).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn a_socks5_proxy_carries_the_requests() {
+    let server = serve(current_time_answer, Duration::ZERO).await;
+    let target = server
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches("/sdk")
+        .to_owned();
+    let (socks_url, asked_for) = socks5_proxy(target).await;
+    let client = Client::connect("http://esx.invalid:8080/sdk", login().proxy(socks_url))
+        .await
+        .expect("connect through SOCKS5");
+    methods::current_time(&client, client.service_instance())
+        .await
+        .expect("CurrentTime");
+    assert_eq!(server.requests.lock().unwrap().len(), 3);
+    assert_eq!(
+        asked_for.lock().unwrap().first().map(String::as_str),
+        Some("esx.invalid:8080"),
+        "socks5h: the proxy resolves the name"
+    );
+}
+
+/// A minimal SOCKS5 proxy (no authentication, CONNECT only) that connects every request to
+/// `target` and records the destination the client asked for.
+async fn socks5_proxy(target: String) -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("socks5h://{}", listener.local_addr().unwrap());
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let record = asked.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let (target, record) = (target.clone(), record.clone());
+            tokio::spawn(async move {
+                let mut greeting = [0u8; 2];
+                client.read_exact(&mut greeting).await.ok()?;
+                let mut methods = vec![0u8; greeting[1] as usize];
+                client.read_exact(&mut methods).await.ok()?;
+                client.write_all(&[5, 0]).await.ok()?;
+                let mut request = [0u8; 4];
+                client.read_exact(&mut request).await.ok()?;
+                let host = match request[3] {
+                    3 => {
+                        let mut len = [0u8; 1];
+                        client.read_exact(&mut len).await.ok()?;
+                        let mut name = vec![0u8; len[0] as usize];
+                        client.read_exact(&mut name).await.ok()?;
+                        String::from_utf8_lossy(&name).into_owned()
+                    }
+                    1 => {
+                        let mut ip = [0u8; 4];
+                        client.read_exact(&mut ip).await.ok()?;
+                        std::net::Ipv4Addr::from(ip).to_string()
+                    }
+                    _ => return None,
+                };
+                let mut port = [0u8; 2];
+                client.read_exact(&mut port).await.ok()?;
+                record
+                    .lock()
+                    .unwrap()
+                    .push(format!("{host}:{}", u16::from_be_bytes(port)));
+                let mut upstream = tokio::net::TcpStream::connect(&target).await.ok()?;
+                client
+                    .write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0])
+                    .await
+                    .ok()?;
+                tokio::io::copy_bidirectional(&mut client, &mut upstream)
+                    .await
+                    .ok()?;
+                Some(())
+            });
+        }
+    });
+    (url, asked)
 }

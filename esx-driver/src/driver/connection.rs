@@ -228,6 +228,9 @@ impl Connection {
     }
 }
 
+/// The most objects the driver asks for in one `RetrievePropertiesEx` page.
+pub const RETRIEVE_PAGE_SIZE: u32 = 10_000;
+
 /// Connects and logs in to one server with the URI's TLS and proxy settings.
 async fn connect_client(
     uri: &ConnectUri,
@@ -235,7 +238,9 @@ async fn connect_client(
     host: &str,
     credentials: &Credentials,
 ) -> Result<Client> {
-    let mut options = ConnectOptions::new().credentials(esx_vi::Credentials::new(
+    // A page as large as the server allows: ESX hosts answer a whole inventory at once (so a
+    // listing is one retrieval), vCenter caps pages itself and the client follows its tokens.
+    let mut options = ConnectOptions::new().page_size(RETRIEVE_PAGE_SIZE).credentials(esx_vi::Credentials::new(
         credentials.user.clone(),
         credentials.password.expose(),
     ));

@@ -171,25 +171,13 @@ macro_rules! integer {
 
         impl XmlWrite for $t {
             fn write_xml(&self, w: &mut Writer, name: &str, xsi_type: Option<&str>) {
-                let mut buffer = itoa_buffer();
-                w.text_element(name, xsi_type, format_integer(&mut buffer, *self as i64));
+                w.text_element(name, xsi_type, &self.to_string());
             }
         }
     )*};
 }
 
 integer!(i8 => "xsd:byte", i16 => "xsd:short", i32 => "xsd:int", i64 => "xsd:long");
-
-fn itoa_buffer() -> String {
-    String::with_capacity(20)
-}
-
-fn format_integer(buffer: &mut String, value: i64) -> &str {
-    use fmt::Write as _;
-    buffer.clear();
-    let _ = write!(buffer, "{value}");
-    buffer.as_str()
-}
 
 impl XmlRead for f64 {
     fn read_xml(r: &mut Reader<'_>, e: &Element<'_>) -> Result<Self, DecodeError> {
