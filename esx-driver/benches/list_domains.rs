@@ -37,7 +37,10 @@ fn main() {
             .credentials("root", "bench"),
     )
     .expect("simulator starts");
-    println!("simulator with {VMS} VMs ready in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "simulator with {VMS} VMs ready in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let uri = format!("esx://root@{}/?transport=http", sim.host_port());
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let sources = || CredentialSources::isolated().with_env_vars([("ESX_PASSWORD", "bench")]);
@@ -117,8 +120,15 @@ fn main() {
             .output()
             .expect("esx-virsh runs");
         runs.push(t.elapsed());
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), VMS + 3);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout).lines().count(),
+            VMS + 3
+        );
     }
     let cli = median(runs);
     println!(

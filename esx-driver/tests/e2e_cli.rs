@@ -3,7 +3,9 @@
 
 mod e2e_common;
 
-use e2e_common::{domain_xml, simulator, simulator_with, temp_file, uri, virsh, virsh_as, PASSWORD};
+use e2e_common::{
+    domain_xml, simulator, simulator_with, temp_file, uri, virsh, virsh_as, PASSWORD,
+};
 use esx_tests::{Model, SimOptions, WireStyle};
 
 fn lifecycle_round_trip(model: Model, vm: &str) {
@@ -14,36 +16,73 @@ fn lifecycle_round_trip(model: Model, vm: &str) {
         insta::assert_snapshot!(format!("list_all_{model:?}"), listed);
 
         let info = virsh(&uri, &["dominfo", vm]).ok();
+        insta::assert_snapshot!(format!("dominfo_{model:?}"), info);
         assert!(info.contains(&format!("Name:           {vm}\n")), "{info}");
         assert!(info.contains("State:          running\n"), "{info}");
 
-        assert_eq!(virsh(&uri, &["destroy", vm]).ok(), format!("Domain '{vm}' destroyed\n\n"));
+        assert_eq!(
+            virsh(&uri, &["destroy", vm]).ok(),
+            format!("Domain '{vm}' destroyed\n\n")
+        );
         assert_eq!(virsh(&uri, &["domstate", vm]).ok(), "shut off\n\n");
         assert_eq!(virsh(&uri, &["domid", vm]).ok(), "-\n\n");
         assert!(!virsh(&uri, &["list"]).ok().contains(vm));
-        assert_eq!(virsh(&uri, &["list", "--inactive", "--name"]).ok(), format!("{vm}\n\n"));
+        assert_eq!(
+            virsh(&uri, &["list", "--inactive", "--name"]).ok(),
+            format!("{vm}\n\n")
+        );
 
         let err = virsh(&uri, &["destroy", vm]).failed();
-        assert!(err.contains("Requested operation is not valid: domain is not running"), "{err}");
+        assert!(
+            err.contains("Requested operation is not valid: domain is not running"),
+            "{err}"
+        );
 
-        assert_eq!(virsh(&uri, &["start", vm]).ok(), format!("Domain '{vm}' started\n\n"));
+        assert_eq!(
+            virsh(&uri, &["start", vm]).ok(),
+            format!("Domain '{vm}' started\n\n")
+        );
         let err = virsh(&uri, &["start", vm]).failed();
-        assert!(err.contains("Requested operation is not valid: domain is already running"), "{err}");
-        assert_eq!(virsh(&uri, &["suspend", vm]).ok(), format!("Domain '{vm}' suspended\n\n"));
+        assert!(
+            err.contains("Requested operation is not valid: domain is already running"),
+            "{err}"
+        );
+        assert_eq!(
+            virsh(&uri, &["suspend", vm]).ok(),
+            format!("Domain '{vm}' suspended\n\n")
+        );
         assert_eq!(virsh(&uri, &["domstate", vm]).ok(), "paused\n\n");
-        assert_eq!(virsh(&uri, &["resume", vm]).ok(), format!("Domain '{vm}' resumed\n\n"));
-        assert_eq!(virsh(&uri, &["reset", vm]).ok(), format!("Domain '{vm}' was reset\n\n"));
-        assert_eq!(virsh(&uri, &["reboot", vm]).ok(), format!("Domain '{vm}' is being rebooted\n\n"));
+        assert_eq!(
+            virsh(&uri, &["resume", vm]).ok(),
+            format!("Domain '{vm}' resumed\n\n")
+        );
+        assert_eq!(
+            virsh(&uri, &["reset", vm]).ok(),
+            format!("Domain '{vm}' was reset\n\n")
+        );
+        assert_eq!(
+            virsh(&uri, &["reboot", vm]).ok(),
+            format!("Domain '{vm}' is being rebooted\n\n")
+        );
         assert_eq!(virsh(&uri, &["domstate", vm]).ok(), "running\n\n");
-        assert_eq!(virsh(&uri, &["shutdown", vm]).ok(), format!("Domain '{vm}' is being shutdown\n\n"));
+        assert_eq!(
+            virsh(&uri, &["shutdown", vm]).ok(),
+            format!("Domain '{vm}' is being shutdown\n\n")
+        );
         assert_eq!(virsh(&uri, &["-q", "domstate", vm]).ok(), "shut off\n");
 
         // The same domain by name, UUID and (once running) id.
         let uuid = virsh(&uri, &["-q", "domuuid", vm]).ok();
-        assert_eq!(virsh(&uri, &["-q", "domname", uuid.trim()]).ok(), format!("{vm}\n"));
+        assert_eq!(
+            virsh(&uri, &["-q", "domname", uuid.trim()]).ok(),
+            format!("{vm}\n")
+        );
         virsh(&uri, &["start", vm]).ok();
         let id = virsh(&uri, &["-q", "domid", vm]).ok();
-        assert_eq!(virsh(&uri, &["-q", "domname", id.trim()]).ok(), format!("{vm}\n"));
+        assert_eq!(
+            virsh(&uri, &["-q", "domname", id.trim()]).ok(),
+            format!("{vm}\n")
+        );
     }
 }
 
@@ -68,7 +107,10 @@ fn define_edit_undefine(model: Model, wire: WireStyle) {
         format!("Domain 'e2e-web' defined from {path}\n\n")
     );
     let info = virsh(&uri, &["dominfo", "e2e-web"]).ok();
-    assert!(info.contains(&format!("UUID:           {uuid}\n")), "{info}");
+    assert!(
+        info.contains(&format!("UUID:           {uuid}\n")),
+        "{info}"
+    );
     assert!(info.contains("CPU(s):         2\n"), "{info}");
     assert!(info.contains("Max memory:     524288 KiB\n"), "{info}");
     assert!(info.contains("State:          shut off\n"), "{info}");
@@ -77,13 +119,25 @@ fn define_edit_undefine(model: Model, wire: WireStyle) {
     let xml = virsh(&uri, &["-q", "dumpxml", uuid]).ok();
     assert!(xml.contains("<name>e2e-web</name>"), "{xml}");
     assert!(xml.contains(&format!("<uuid>{uuid}</uuid>")), "{xml}");
-    assert!(xml.contains("<source file='[LocalDS_0] e2e-web/e2e-web.vmdk'/>"), "{xml}");
-    assert!(xml.contains("<controller type='scsi' index='0' model='lsilogic'/>"), "{xml}");
-    assert!(xml.contains("<description>made by the e2e tests</description>"), "{xml}");
+    assert!(
+        xml.contains("<source file='[LocalDS_0] e2e-web/e2e-web.vmdk'/>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<controller type='scsi' index='0' model='lsilogic'/>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<description>made by the e2e tests</description>"),
+        "{xml}"
+    );
 
     // Edit the dumped XML and define it again: the same VM is updated.
     let edited = xml
-        .replace("<vcpu placement='static'>2</vcpu>", "<vcpu placement='static'>4</vcpu>")
+        .replace(
+            "<vcpu placement='static'>2</vcpu>",
+            "<vcpu placement='static'>4</vcpu>",
+        )
         .replace("made by the e2e tests", "edited by the e2e tests");
     let file2 = temp_file(&edited);
     virsh(&uri, &["define", file2.path().to_str().unwrap()]).ok();
@@ -93,7 +147,10 @@ fn define_edit_undefine(model: Model, wire: WireStyle) {
     assert!(xml.contains("<vcpu placement='static'>4</vcpu>"), "{xml}");
     assert!(xml.contains("edited by the e2e tests"), "{xml}");
     assert_eq!(
-        virsh(&uri, &["list", "--all", "--name"]).ok().matches("e2e-web").count(),
+        virsh(&uri, &["list", "--all", "--name"])
+            .ok()
+            .matches("e2e-web")
+            .count(),
         1,
         "redefining must not create a second VM"
     );
@@ -110,13 +167,23 @@ fn define_edit_undefine(model: Model, wire: WireStyle) {
         "Domain 'e2e-web' has been undefined\n\n"
     );
     let err = virsh(&uri, &["dominfo", "e2e-web"]).failed();
-    assert!(err.contains("Domain not found: no domain with matching name 'e2e-web'"), "{err}");
+    assert!(
+        err.contains("Domain not found: no domain with matching name 'e2e-web'"),
+        "{err}"
+    );
 
     // Defining it again reuses the files the undefine left behind.
     virsh(&uri, &["define", path]).ok();
-    assert!(virsh(&uri, &["list", "--all", "--name"]).ok().contains("e2e-web"));
+    assert!(virsh(&uri, &["list", "--all", "--name"])
+        .ok()
+        .contains("e2e-web"));
     // Another domain's UUID under a taken file name is refused, leaving nothing behind.
-    let other = temp_file(&domain_xml("e2e-web", "11111111-2222-3333-4444-555555555555", 256, 1));
+    let other = temp_file(&domain_xml(
+        "e2e-web",
+        "11111111-2222-3333-4444-555555555555",
+        256,
+        1,
+    ));
     let err = virsh(&uri, &["define", other.path().to_str().unwrap()]).failed();
     assert!(err.contains("already exists"), "{err}");
 }
@@ -141,10 +208,19 @@ fn define_failure_leaves_no_debris() {
     let file = temp_file(&xml);
     let err = virsh(&uri, &["define", file.path().to_str().unwrap()]).failed();
     assert!(err.contains("NoSuchDS"), "{err}");
-    assert!(!virsh(&uri, &["list", "--all", "--name"]).ok().contains("e2e-bad"));
+    assert!(!virsh(&uri, &["list", "--all", "--name"])
+        .ok()
+        .contains("e2e-bad"));
     // The datastores live below the simulator's folder: VM0's directory is there, e2e-bad's not.
-    assert!(find_dir(sim.temp_dir(), "ha-host_VM0").is_some(), "datastore not found");
-    assert_eq!(find_dir(sim.temp_dir(), "e2e-bad"), None, "define left a directory behind");
+    assert!(
+        find_dir(sim.temp_dir(), "ha-host_VM0").is_some(),
+        "datastore not found"
+    );
+    assert_eq!(
+        find_dir(sim.temp_dir(), "e2e-bad"),
+        None,
+        "define left a directory behind"
+    );
 }
 
 fn find_dir(root: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
@@ -177,32 +253,59 @@ fn snapshot_trees() {
         virsh(&uri, &["snapshot-create-as", vm, "right"]).ok();
         virsh(&uri, &["snapshot-create-as", vm, "right-child"]).ok();
         let err = virsh(&uri, &["snapshot-create-as", vm, "base"]).failed();
-        assert!(err.contains("Snapshot named 'base' already exists"), "{err}");
+        assert!(
+            err.contains("Snapshot named 'base' already exists"),
+            "{err}"
+        );
 
-        insta::assert_snapshot!("snapshot_tree", virsh(&uri, &["snapshot-list", vm, "--tree"]).ok());
-        assert_eq!(virsh(&uri, &["-q", "snapshot-list", vm, "--roots", "--name"]).ok(), "base\n");
+        insta::assert_snapshot!(
+            "snapshot_tree",
+            virsh(&uri, &["snapshot-list", vm, "--tree"]).ok()
+        );
+        assert_eq!(
+            virsh(&uri, &["-q", "snapshot-list", vm, "--roots", "--name"]).ok(),
+            "base\n"
+        );
         assert_eq!(
             virsh(&uri, &["-q", "snapshot-list", vm, "--leaves", "--name"]).ok(),
             "left\nright-child\n"
         );
-        assert_eq!(virsh(&uri, &["-q", "snapshot-current", vm, "--name"]).ok(), "right-child\n");
+        assert_eq!(
+            virsh(&uri, &["-q", "snapshot-current", vm, "--name"]).ok(),
+            "right-child\n"
+        );
         let table = virsh(&uri, &["snapshot-list", vm, "--parent"]).ok();
-        assert!(table.starts_with(" Name          Creation Time               State     Parent\n"), "{table}");
+        assert!(
+            table.starts_with(" Name          Creation Time               State     Parent\n"),
+            "{table}"
+        );
         assert!(table.contains(" right-child   "), "{table}");
 
         let xml = virsh(&uri, &["snapshot-dumpxml", vm, "base"]).ok();
         assert!(xml.starts_with("<domainsnapshot>\n  <name>base</name>\n  <description>the first one</description>\n  <state>running</state>\n"), "{xml}");
         let xml = virsh(&uri, &["snapshot-dumpxml", vm, "right"]).ok();
-        assert!(xml.contains("<parent>\n    <name>base</name>\n  </parent>"), "{xml}");
+        assert!(
+            xml.contains("<parent>\n    <name>base</name>\n  </parent>"),
+            "{xml}"
+        );
 
-        assert_eq!(virsh(&uri, &["snapshot-delete", vm, "left"]).ok(), "Domain snapshot left deleted\n\n");
+        assert_eq!(
+            virsh(&uri, &["snapshot-delete", vm, "left"]).ok(),
+            "Domain snapshot left deleted\n\n"
+        );
         assert_eq!(
             virsh(&uri, &["snapshot-delete", vm, "right", "--children"]).ok(),
             "Domain snapshot right children deleted\n\n"
         );
-        assert_eq!(virsh(&uri, &["-q", "snapshot-list", vm, "--name"]).ok(), "base\n");
+        assert_eq!(
+            virsh(&uri, &["-q", "snapshot-list", vm, "--name"]).ok(),
+            "base\n"
+        );
         let err = virsh(&uri, &["snapshot-revert", vm, "left"]).failed();
-        assert!(err.contains("Domain snapshot not found: no domain snapshot with matching name 'left'"), "{err}");
+        assert!(
+            err.contains("Domain snapshot not found: no domain snapshot with matching name 'left'"),
+            "{err}"
+        );
     }
 }
 
@@ -211,18 +314,28 @@ fn autostart_scheduler_and_memory_parameters() {
     for model in [Model::Esx, Model::Vpx] {
         let sim = simulator(model, WireStyle::Vcsim);
         let uri = uri(&sim);
-        let vm = if model == Model::Esx { "ha-host_VM0" } else { "DC0_C0_RP0_VM0" };
-        assert!(virsh(&uri, &["dominfo", vm]).ok().contains("Autostart:      disable\n"));
+        let vm = if model == Model::Esx {
+            "ha-host_VM0"
+        } else {
+            "DC0_C0_RP0_VM0"
+        };
+        assert!(virsh(&uri, &["dominfo", vm])
+            .ok()
+            .contains("Autostart:      disable\n"));
         assert_eq!(
             virsh(&uri, &["autostart", vm]).ok(),
             format!("Domain '{vm}' marked as autostarted\n\n")
         );
-        assert!(virsh(&uri, &["dominfo", vm]).ok().contains("Autostart:      enable\n"));
+        assert!(virsh(&uri, &["dominfo", vm])
+            .ok()
+            .contains("Autostart:      enable\n"));
         assert_eq!(
             virsh(&uri, &["autostart", vm, "--disable"]).ok(),
             format!("Domain '{vm}' unmarked as autostarted\n\n")
         );
-        assert!(virsh(&uri, &["dominfo", vm]).ok().contains("Autostart:      disable\n"));
+        assert!(virsh(&uri, &["dominfo", vm])
+            .ok()
+            .contains("Autostart:      disable\n"));
 
         assert_eq!(
             virsh(&uri, &["schedinfo", vm]).ok(),
@@ -233,15 +346,26 @@ fn autostart_scheduler_and_memory_parameters() {
             "Scheduler      : allocation\nreservation    : 300\nlimit          : 1000\nshares         : -3\n\n"
         );
         virsh(&uri, &["schedinfo", vm, "--set", "shares=4321"]).ok();
-        assert!(virsh(&uri, &["schedinfo", vm]).ok().contains("shares         : 4321\n"));
+        assert!(virsh(&uri, &["schedinfo", vm])
+            .ok()
+            .contains("shares         : 4321\n"));
         let err = virsh(&uri, &["schedinfo", vm, "--set", "shares=0"]).failed();
-        assert!(err.contains("invalid argument: Shares must be positive"), "{err}");
+        assert!(
+            err.contains("invalid argument: Shares must be positive"),
+            "{err}"
+        );
         let err = virsh(&uri, &["schedinfo", vm, "--set", "weight=1"]).failed();
-        assert!(err.contains("invalid scheduler parameter 'weight'"), "{err}");
+        assert!(
+            err.contains("invalid scheduler parameter 'weight'"),
+            "{err}"
+        );
 
         assert_eq!(virsh(&uri, &["memtune", vm]).ok(), "min_guarantee  : 0\n\n");
         virsh(&uri, &["memtune", vm, "--min-guarantee", "16M"]).ok();
-        assert_eq!(virsh(&uri, &["memtune", vm]).ok(), "min_guarantee  : 16384\n\n");
+        assert_eq!(
+            virsh(&uri, &["memtune", vm]).ok(),
+            "min_guarantee  : 16384\n\n"
+        );
     }
 }
 
@@ -252,7 +376,9 @@ fn autostart_respects_the_host_default() {
     virsh(&uri, &["autostart", "ha-host_VM0"]).ok();
     // Another domain configured to start while the host's autostart is enabled: fine.
     virsh(&uri, &["autostart", "ha-host_VM1"]).ok();
-    assert!(virsh(&uri, &["dominfo", "ha-host_VM1"]).ok().contains("Autostart:      enable\n"));
+    assert!(virsh(&uri, &["dominfo", "ha-host_VM1"])
+        .ok()
+        .contains("Autostart:      enable\n"));
 }
 
 #[test]
@@ -261,7 +387,10 @@ fn memory_and_vcpus() {
     let uri = uri(&sim);
     let vm = "ha-host_VM0";
     let err = virsh(&uri, &["setmaxmem", vm, "1G"]).failed();
-    assert!(err.contains("Requested operation is not valid: domain is not shut off"), "{err}");
+    assert!(
+        err.contains("Requested operation is not valid: domain is not shut off"),
+        "{err}"
+    );
     virsh(&uri, &["destroy", vm]).ok();
     assert_eq!(virsh(&uri, &["setmaxmem", vm, "1G"]).ok(), "\n");
     virsh(&uri, &["setvcpus", vm, "2"]).ok();
@@ -271,7 +400,10 @@ fn memory_and_vcpus() {
     assert!(info.contains("Max memory:     1048576 KiB\n"), "{info}");
     assert!(info.contains("Used memory:    524288 KiB\n"), "{info}");
     let err = virsh(&uri, &["setmem", vm, "2G"]).failed();
-    assert!(err.contains("cannot set memory higher than max memory"), "{err}");
+    assert!(
+        err.contains("cannot set memory higher than max memory"),
+        "{err}"
+    );
     let err = virsh(&uri, &["setvcpus", vm, "0"]).failed();
     assert!(err.contains("must at least be 1"), "{err}");
     let err = virsh(&uri, &["setmem", vm, "12 parsecs"]).failed();
@@ -282,20 +414,45 @@ fn memory_and_vcpus() {
 fn questions_with_auto_answer_off_and_on() {
     let sim = simulator(Model::Esx, WireStyle::Xsi);
     let base = uri(&sim);
-    let file = temp_file(&domain_xml("web-question-1", "33333333-2222-3333-4444-555555555555", 256, 1));
+    let file = temp_file(&domain_xml(
+        "web-question-1",
+        "33333333-2222-3333-4444-555555555555",
+        256,
+        1,
+    ));
     virsh(&base, &["define", file.path().to_str().unwrap()]).ok();
 
-    let err = virsh(&format!("{base}&auto_answer=0"), &["start", "web-question-1"]).failed();
-    assert!(err.contains("Failed to start domain 'web-question-1'"), "{err}");
-    assert!(err.contains("This virtual machine may have been moved or copied"), "{err}");
+    let err = virsh(
+        &format!("{base}&auto_answer=0"),
+        &["start", "web-question-1"],
+    )
+    .failed();
+    assert!(
+        err.contains("Failed to start domain 'web-question-1'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("This virtual machine may have been moved or copied"),
+        "{err}"
+    );
     assert!(err.contains("I _Copied It"), "{err}");
-    assert_eq!(virsh(&base, &["-q", "domstate", "web-question-1"]).ok(), "shut off\n");
+    assert_eq!(
+        virsh(&base, &["-q", "domstate", "web-question-1"]).ok(),
+        "shut off\n"
+    );
 
     assert_eq!(
-        virsh(&format!("{base}&auto_answer=1"), &["start", "web-question-1"]).ok(),
+        virsh(
+            &format!("{base}&auto_answer=1"),
+            &["start", "web-question-1"]
+        )
+        .ok(),
         "Domain 'web-question-1' started\n\n"
     );
-    assert_eq!(virsh(&base, &["-q", "domstate", "web-question-1"]).ok(), "running\n");
+    assert_eq!(
+        virsh(&base, &["-q", "domstate", "web-question-1"]).ok(),
+        "running\n"
+    );
 }
 
 #[test]
@@ -303,9 +460,32 @@ fn wrong_password_and_unknown_domains() {
     let sim = simulator(Model::Esx, WireStyle::Xsi);
     let uri = uri(&sim);
     let err = virsh_as(&uri, "not-the-password", &["list"]).failed();
-    assert!(err.starts_with("error: failed to connect to the hypervisor\n"), "{err}");
-    assert!(err.contains("authentication failed: cannot log in to 127.0.0.1 as 'root'"), "{err}");
-    assert!(!err.contains("not-the-password"), "the password leaked: {err}");
+    assert!(
+        err.starts_with("error: failed to connect to the hypervisor\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("authentication failed: cannot log in to 127.0.0.1 as 'root'"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("not-the-password"),
+        "the password leaked: {err}"
+    );
+
+    let err = virsh(&format!("{uri}&vcenter=*"), &["list"]).failed();
+    assert!(
+        err.contains("is not managed by a vCenter (vcenter=* needs one)"),
+        "{err}"
+    );
+    let warned = virsh(&format!("{uri}&bogus=1"), &["-q", "uri"]);
+    assert!(
+        warned
+            .stderr
+            .contains("Ignoring unexpected query parameter 'bogus'"),
+        "{warned:?}"
+    );
+    assert_eq!(warned.ok(), format!("{uri}\n"));
 
     let err = virsh(&uri, &["dominfo", "nosuch"]).failed();
     assert_eq!(
@@ -313,7 +493,10 @@ fn wrong_password_and_unknown_domains() {
         "error: failed to get domain 'nosuch'\nerror: Domain not found: no domain with matching name 'nosuch'\n"
     );
     let err = virsh(&uri, &["start", "00000000-0000-0000-0000-000000000042"]).failed();
-    assert!(err.contains("no domain with matching name '00000000-0000-0000-0000-000000000042'"), "{err}");
+    assert!(
+        err.contains("no domain with matching name '00000000-0000-0000-0000-000000000042'"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -322,20 +505,50 @@ fn bad_uris_are_refused_with_their_reason() {
     let host = sim.host_port();
     let cases: Vec<(String, &str)> = vec![
         ("ftp://host/".into(), "URI scheme 'ftp' is not supported"),
-        ("esx+ssh://host/".into(), "Transport 'ssh' in URI scheme is not supported"),
-        ("esx://host/?transport=ftp".into(), "Query parameter 'transport' has unexpected value 'ftp' (should be http|https)"),
-        ("esx://host/?no_verify=2".into(), "Query parameter 'no_verify' has unexpected value '2'"),
-        ("esx://host:99999/".into(), "URI has unexpected port value '99999'"),
-        ("vpx://host/".into(), "Path has to specify the datacenter and compute resource"),
-        ("vpx://host/DC0".into(), "Path '/DC0' does not specify a compute resource"),
-        (format!("vpx://root@{host}/DC0/DC0_C0?transport=http"), "Path '/DC0/DC0_C0' does not specify a host system"),
-        (format!("vpx://root@{host}/DC9/DC0_C0/DC0_C0_H0?transport=http"), "no folder or datacenter at \"DC9\""),
-        (format!("esx://root@{host}/?transport=http"), "is a vCenter server"),
+        (
+            "esx+ssh://host/".into(),
+            "Transport 'ssh' in URI scheme is not supported",
+        ),
+        (
+            "esx://host/?transport=ftp".into(),
+            "Query parameter 'transport' has unexpected value 'ftp' (should be http|https)",
+        ),
+        (
+            "esx://host/?no_verify=2".into(),
+            "Query parameter 'no_verify' has unexpected value '2'",
+        ),
+        (
+            "esx://host:99999/".into(),
+            "URI has unexpected port value '99999'",
+        ),
+        (
+            "vpx://host/".into(),
+            "Path has to specify the datacenter and compute resource",
+        ),
+        (
+            "vpx://host/DC0".into(),
+            "Path '/DC0' does not specify a compute resource",
+        ),
+        (
+            format!("vpx://root@{host}/DC0/DC0_C0?transport=http"),
+            "Path '/DC0/DC0_C0' does not specify a host system",
+        ),
+        (
+            format!("vpx://root@{host}/DC9/DC0_C0/DC0_C0_H0?transport=http"),
+            "no folder or datacenter at \"DC9\"",
+        ),
+        (
+            format!("esx://root@{host}/?transport=http"),
+            "is a vCenter server",
+        ),
     ];
     for (uri, message) in cases {
         let err = virsh(&uri, &["list"]).failed();
         assert!(err.starts_with("error: "), "{uri}: {err}");
-        assert!(err.contains(message), "{uri}: expected {message:?} in {err:?}");
+        assert!(
+            err.contains(message),
+            "{uri}: expected {message:?} in {err:?}"
+        );
     }
     let no_uri = std::process::Command::new(env!("CARGO_BIN_EXE_esx-virsh"))
         .arg("list")
@@ -354,14 +567,25 @@ fn tls_needs_verification_a_pin_or_no_verify() {
 
     let err = virsh(&base, &["list"]).failed();
     assert!(err.contains("TLS"), "{err}");
-    assert!(err.contains(&thumbprint), "the error should name the presented thumbprint: {err}");
+    assert!(
+        err.contains(&thumbprint),
+        "the error should name the presented thumbprint: {err}"
+    );
 
     virsh(&format!("{base}?thumbprint={thumbprint}"), &["list"]).ok();
     virsh(&format!("{base}?no_verify=1"), &["list"]).ok();
-    virsh(&format!("{base}?cacert={}", sim.ca_file().unwrap().display()), &["list"]).ok();
+    virsh(
+        &format!("{base}?cacert={}", sim.ca_file().unwrap().display()),
+        &["list"],
+    )
+    .ok();
 
     let wrong = format!("{}00", &thumbprint[..thumbprint.len() - 2]);
-    let wrong = if wrong == thumbprint { thumbprint.replace('A', "B") } else { wrong };
+    let wrong = if wrong == thumbprint {
+        thumbprint.replace('A', "B")
+    } else {
+        wrong
+    };
     let err = virsh(&format!("{base}?thumbprint={wrong}"), &["list"]).failed();
     assert!(err.contains("TLS"), "{err}");
 }
@@ -371,17 +595,29 @@ fn host_commands() {
     for model in [Model::Esx, Model::Vpx] {
         let sim = simulator(model, WireStyle::Vcsim);
         let uri = uri(&sim);
-        insta::assert_snapshot!(format!("nodeinfo_{model:?}"), virsh(&uri, &["nodeinfo"]).ok());
+        insta::assert_snapshot!(
+            format!("nodeinfo_{model:?}"),
+            virsh(&uri, &["nodeinfo"]).ok()
+        );
         let hostname = virsh(&uri, &["-q", "hostname"]).ok();
         assert!(!hostname.trim().is_empty());
         let version = virsh(&uri, &["version"]).ok();
         let kind = if model == Model::Esx { "ESX" } else { "VPX" };
-        assert!(version.contains(&format!("Running hypervisor: {kind} 6.5.0\n")), "{version}");
+        assert!(
+            version.contains(&format!("Running hypervisor: {kind} 6.5.0\n")),
+            "{version}"
+        );
         assert_eq!(virsh(&uri, &["-q", "uri"]).ok(), format!("{uri}\n"));
         let free = virsh(&uri, &["freecell"]).ok();
-        assert!(free.starts_with("Total: ") && free.ends_with(" KiB\n\n"), "{free}");
+        assert!(
+            free.starts_with("Total: ") && free.ends_with(" KiB\n\n"),
+            "{free}"
+        );
         let caps = virsh(&uri, &["capabilities"]).ok();
-        assert!(caps.contains("<arch name='x86_64'>") && caps.contains("<domain type='vmware'/>"), "{caps}");
+        assert!(
+            caps.contains("<arch name='x86_64'>") && caps.contains("<domain type='vmware'/>"),
+            "{caps}"
+        );
     }
 }
 
@@ -389,16 +625,24 @@ fn host_commands() {
 fn json_for_scripts() {
     let sim = simulator(Model::Esx, WireStyle::Xsi);
     let uri = uri(&sim);
-    let list: serde_json::Value = serde_json::from_str(&virsh(&uri, &["list", "--all", "--json"]).ok()).unwrap();
-    let names: Vec<&str> = list.as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    let list: serde_json::Value =
+        serde_json::from_str(&virsh(&uri, &["list", "--all", "--json"]).ok()).unwrap();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["ha-host_VM0", "ha-host_VM1"]);
     assert_eq!(list[0]["state"], "running");
     assert!(list[0]["id"].as_i64().is_some());
-    let info: serde_json::Value = serde_json::from_str(&virsh(&uri, &["dominfo", "ha-host_VM1", "--json"]).ok()).unwrap();
+    let info: serde_json::Value =
+        serde_json::from_str(&virsh(&uri, &["dominfo", "ha-host_VM1", "--json"]).ok()).unwrap();
     assert_eq!(info["name"], "ha-host_VM1");
     assert_eq!(info["vcpus"], 1);
     assert_eq!(info["autostart"], false);
-    let node: serde_json::Value = serde_json::from_str(&virsh(&uri, &["nodeinfo", "--json"]).ok()).unwrap();
+    let node: serde_json::Value =
+        serde_json::from_str(&virsh(&uri, &["nodeinfo", "--json"]).ok()).unwrap();
     assert!(node["memory_kib"].as_u64().unwrap() > 0);
 }
 
@@ -408,13 +652,42 @@ fn migrate_between_hosts_of_one_vcenter() {
     let host = sim.host_port();
     let source = format!("vpx://root@{host}/DC0/DC0_C0/DC0_C0_H0?transport=http");
     let destination = format!("vpx://root@{host}/DC0/DC0_C0/DC0_C0_H2?transport=http");
-    assert_eq!(virsh(&source, &["migrate", "DC0_C0_RP0_VM0", &destination]).ok(), "\n");
+    assert_eq!(
+        virsh(&source, &["migrate", "DC0_C0_RP0_VM0", &destination]).ok(),
+        "\n"
+    );
     let xml = virsh(&destination, &["dumpxml", "DC0_C0_RP0_VM0"]).ok();
     assert!(xml.contains("<name>DC0_C0_RP0_VM0</name>"), "{xml}");
-    let err = virsh(&source, &["migrate", "DC0_C0_RP0_VM0", "vpxmigr://other-vcenter/resgroup-1/host-1"]).failed();
-    assert!(err.contains("Migration source and destination have to refer to the same vCenter"), "{err}");
+    let err = virsh(
+        &source,
+        &[
+            "migrate",
+            "DC0_C0_RP0_VM0",
+            "vpxmigr://other-vcenter/resgroup-1/host-1",
+        ],
+    )
+    .failed();
+    assert!(
+        err.contains("Migration source and destination have to refer to the same vCenter"),
+        "{err}"
+    );
     let esx = simulator(Model::Esx, WireStyle::Xsi);
-    let err = virsh(&e2e_common::uri(&esx), &["migrate", "ha-host_VM0", "vpxmigr://x/resgroup-1/host-1"]).failed();
+    let err = virsh(
+        &e2e_common::uri(&esx),
+        &["migrate", "ha-host_VM0", "vpxmigr://x/resgroup-1/host-1"],
+    )
+    .failed();
     assert!(err.contains("migration needs a vpx:// connection"), "{err}");
     let _ = PASSWORD;
+}
+
+#[test]
+fn the_demo_example_defines_and_dumps() {
+    let sim = simulator(Model::Esx, WireStyle::Xsi);
+    let uri = uri(&sim);
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo-domain.xml");
+    virsh(&uri, &["define", example]).ok();
+    let xml = virsh(&uri, &["-q", "dumpxml", "demo-web"]).ok();
+    // The moref is deterministic: the simulator numbers objects in creation order.
+    insta::assert_snapshot!("demo_web_dumpxml", xml);
 }

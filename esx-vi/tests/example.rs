@@ -19,7 +19,7 @@ fn example() -> PathBuf {
         .join(format!("list_vms{}", std::env::consts::EXE_SUFFIX));
     assert!(
         path.is_file(),
-        "{} is missing: run `cargo test -p esx-vi` (it builds the examples)",
+        "{} is missing: build it with `cargo build -p esx-vi --example list_vms` (plain `cargo test` does; `--all-targets` builds examples as tests instead)",
         path.display()
     );
     path

@@ -261,12 +261,12 @@ fn attr_u32(element: &XmlElement, path: &Path<'_>, name: &str) -> Result<Option<
     element
         .attr(name)
         .map(|value| {
-            parse_number(
-                value,
-                path,
-                &format!("the attribute '{name}'"),
-                "a non-negative integer",
-            )
+            // The message is only built for a bad value.
+            value.trim().parse::<u32>().map_err(|_| {
+                path.error(format!(
+                    "the attribute '{name}' must be a non-negative integer, found '{value}'"
+                ))
+            })
         })
         .transpose()
 }
@@ -318,17 +318,20 @@ fn check_vocabulary(text: &str, path: &Path<'_>, what: &str, known: &[&str]) -> 
 /// Multiplier for a libvirt unit name, as `virScaleInteger`: `b`/`bytes`, powers of 1024
 /// (`k`, `KiB`, `M`, `MiB`...) and powers of 1000 (`KB`, `MB`...), case-insensitive.
 fn unit_scale(unit: &str) -> Option<u64> {
-    let lower = unit.to_ascii_lowercase();
-    if matches!(lower.as_str(), "b" | "byte" | "bytes") {
+    // Compared without allocating: every valid unit is ASCII.
+    let is = |name: &str| unit.eq_ignore_ascii_case(name);
+    if is("b") || is("byte") || is("bytes") {
         return Some(1);
     }
-    let mut chars = lower.chars();
-    let prefix = chars.next()?;
-    let rest: String = chars.collect();
-    let base: u64 = match rest.as_str() {
-        "" | "ib" => 1024,
-        "b" => 1000,
-        _ => return None,
+    let mut chars = unit.chars();
+    let prefix = chars.next()?.to_ascii_lowercase();
+    let rest = chars.as_str();
+    let base: u64 = if rest.is_empty() || rest.eq_ignore_ascii_case("ib") {
+        1024
+    } else if rest.eq_ignore_ascii_case("b") {
+        1000
+    } else {
+        return None;
     };
     let power = match prefix {
         'k' => 1,
@@ -1127,12 +1130,11 @@ fn parse_interface(interface: &XmlElement, path: &Path<'_>) -> Result<Interface>
                 _ => &result.source.connectionid,
             };
             if let Some(value) = value {
-                parse_number::<i64>(
-                    value,
-                    &source_path,
-                    &format!("the attribute '{name}'"),
-                    "an integer",
-                )?;
+                if value.trim().parse::<i64>().is_err() {
+                    return Err(source_path.error(format!(
+                        "the attribute '{name}' must be an integer, found '{value}'"
+                    )));
+                }
             }
         }
     }

@@ -155,7 +155,11 @@ pub fn parse_xml_tree(text: &str) -> Result<XmlElement<'_>, XmlSyntaxError> {
                 // XML end-of-line handling: CR LF and lone CR mean LF (character references
                 // such as &#13; are expanded afterwards and survive).
                 let raw = as_text(text, &t).map_err(|err| error_at(start_offset, err))?;
-                let unescaped = if raw.contains('\r') {
+                // Most text (indentation, names, numbers) has neither references nor CRs: it
+                // is used as written, without going through the unescaper.
+                let unescaped = if !raw.as_bytes().iter().any(|&b| b == b'&' || b == b'\r') {
+                    Cow::Borrowed(raw)
+                } else if raw.contains('\r') {
                     let normalized = raw.replace("\r\n", "\n").replace('\r', "\n");
                     Cow::Owned(
                         quick_xml::escape::unescape(&normalized)
@@ -326,7 +330,15 @@ fn start_element<'a>(
         let raw = as_text(text, &attribute.value)?;
         // XML attribute-value normalization: literal tabs and line breaks become spaces
         // (character references such as &#10; survive), as libxml2 does for libvirt.
-        let value = if raw.contains(['\t', '\n', '\r']) {
+        let plain = !raw
+            .as_bytes()
+            .iter()
+            .any(|&b| matches!(b, b'&' | b'\t' | b'\n' | b'\r'));
+        let value = if plain {
+            // Nothing to unescape or normalize: the value as written.
+            reborrow(text, raw.as_bytes())
+                .map_or_else(|| Cow::Owned(raw.to_string()), Cow::Borrowed)
+        } else if raw.contains(['\t', '\n', '\r']) {
             let normalized = raw.replace("\r\n", " ").replace(['\t', '\n', '\r'], " ");
             Cow::Owned(
                 quick_xml::escape::unescape(&normalized)

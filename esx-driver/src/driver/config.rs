@@ -38,7 +38,9 @@ impl Defined {
 
 /// The newest `virtualHW.version` a server of this API version runs.
 pub fn hw_version_for_api(api_version: &str) -> u32 {
-    let mut parts = api_version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let mut parts = api_version
+        .split('.')
+        .map(|p| p.parse::<u32>().unwrap_or(0));
     let major = parts.next().unwrap_or(0);
     let minor = parts.next().unwrap_or(0);
     match (major, minor) {
@@ -58,7 +60,13 @@ pub fn hw_version_for_api(api_version: &str) -> u32 {
 /// A file name for the VMX of domain `name`: the characters datastores refuse become `_`.
 fn vmx_file_stem(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_control() || "/\\:*?\"<>|[]".contains(c) { '_' } else { c })
+        .map(|c| {
+            if c.is_control() || "/\\:*?\"<>|[]".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
@@ -87,7 +95,9 @@ fn is_not_found(error: &esx_vi::Error) -> bool {
 impl Connection {
     /// The `.vmx` file of a domain, as `[datastore] path`.
     pub async fn vmx_path(&self, dom: &DomainRef) -> Result<DatastorePath> {
-        let props = self.vm_properties(dom, &["config.files.vmPathName"]).await?;
+        let props = self
+            .vm_properties(dom, &["config.files.vmPathName"])
+            .await?;
         match props.path("config.files.vmPathName") {
             Some(AnyValue::String(path)) => path.parse::<DatastorePath>().map_err(|e| {
                 Error::Internal(format!("VM '{}' has an unusable vmPathName: {e}", dom.name))
@@ -191,7 +201,10 @@ impl Connection {
         if domain.uuid == domain.hwuuid {
             domain.hwuuid = None;
         }
-        let total = long_at(&props, "config.hardware.memoryMB").unwrap_or(0).max(0) as u64 * 1024;
+        let total = long_at(&props, "config.hardware.memoryMB")
+            .unwrap_or(0)
+            .max(0) as u64
+            * 1024;
         let current = match long_at(&props, "config.memoryAllocation.limit") {
             Some(limit) if limit >= 0 => (limit as u64 * 1024).min(total),
             _ => total,
@@ -201,7 +214,9 @@ impl Connection {
             current_kib: current,
         };
         domain.vcpu = Vcpu {
-            count: long_at(&props, "config.hardware.numCPU").unwrap_or(1).max(1) as u32,
+            count: long_at(&props, "config.hardware.numCPU")
+                .unwrap_or(1)
+                .max(1) as u32,
             ..Vcpu::default()
         };
         if let Some(AnyValue::String(annotation)) = props.path("config.annotation") {
@@ -210,7 +225,14 @@ impl Connection {
             }
         }
         if let Some(AnyValue::String(guest)) = props.path("config.guestId") {
-            domain.os.arch = Some(if guest.contains("64") { "x86_64" } else { "i686" }.to_owned());
+            domain.os.arch = Some(
+                if guest.contains("64") {
+                    "x86_64"
+                } else {
+                    "i686"
+                }
+                .to_owned(),
+            );
         }
         domain.vmware.datacenter_path = identity.0;
         domain.vmware.moref = identity.1;
@@ -251,7 +273,10 @@ impl Connection {
             (None, None) => None,
         };
         match existing {
-            Some(dom) => self.update_domain(&dom, &domain).await.map(Defined::Updated),
+            Some(dom) => self
+                .update_domain(&dom, &domain)
+                .await
+                .map(Defined::Updated),
             None => self.create_domain(&domain).await.map(Defined::Created),
         }
     }
@@ -279,7 +304,9 @@ impl Connection {
             }
             None => {
                 let datastore = live.datastores().first().ok_or_else(|| {
-                    Error::OperationInvalid("the host has no datastore to put the VMX file on".into())
+                    Error::OperationInvalid(
+                        "the host has no datastore to put the VMX file on".into(),
+                    )
                 })?;
                 DatastorePath::new(datastore.name.clone(), vmx_file_stem(&domain.name))
             }
@@ -307,14 +334,19 @@ impl Connection {
             .download_file(
                 &context.datacenter_path,
                 &vmx_file,
-                Some(ByteRange { start: 0, end: Some(1 << 20) }),
+                Some(ByteRange {
+                    start: 0,
+                    end: Some(1 << 20),
+                }),
                 &mut existing,
                 |_| {},
             )
             .await
         {
             Ok(_) if leftover_of(&existing, domain) => {
-                tracing::debug!("{vmx_file} belongs to this domain (undefined earlier); reusing it");
+                tracing::debug!(
+                    "{vmx_file} belongs to this domain (undefined earlier); reusing it"
+                );
             }
             Ok(_) => {
                 return Err(Error::OperationInvalid(format!(
@@ -355,13 +387,23 @@ impl Connection {
             {
                 Ok(()) => undo.directory = Some(directory.clone()),
                 Err(e) if e.fault_type() == Some("FileAlreadyExists") => {}
-                Err(e) => return Err(Error::server(format!("Could not create directory {directory}"))(e)),
+                Err(e) => {
+                    return Err(Error::server(format!(
+                        "Could not create directory {directory}"
+                    ))(e))
+                }
             }
         }
         let bytes = vmx.to_bytes();
         let length = bytes.len() as u64;
         self.client()
-            .upload_file(&context.datacenter_path, vmx_file, Cursor::new(bytes), length, |_| {})
+            .upload_file(
+                &context.datacenter_path,
+                vmx_file,
+                Cursor::new(bytes),
+                length,
+                |_| {},
+            )
             .await
             .map_err(Error::server(format!("Could not upload {vmx_file}")))?;
         undo.file = Some(vmx_file.clone());
@@ -409,7 +451,8 @@ impl Connection {
                     instance_uuid: Some(wanted.to_string()),
                     ..VirtualMachineConfigSpec::default()
                 };
-                self.reconfigure(&dom, spec, "Could not set the domain's UUID").await?;
+                self.reconfigure(&dom, spec, "Could not set the domain's UUID")
+                    .await?;
                 return self.domain_of(&vm).await;
             }
         }
@@ -420,7 +463,11 @@ impl Connection {
         // The directory holds everything the registration may have created beside the VMX.
         let target = undo.directory.or(undo.file);
         if let Some(target) = target {
-            if let Err(e) = self.client().delete_datastore_file(datacenter, &target).await {
+            if let Err(e) = self
+                .client()
+                .delete_datastore_file(datacenter, &target)
+                .await
+            {
                 tracing::warn!("could not remove {target} after the failed define: {e}");
             }
         }
@@ -431,7 +478,12 @@ impl Connection {
             .client()
             .retrieve_object(
                 vm,
-                &["name", "runtime.powerState", "config.uuid", "config.instanceUuid"],
+                &[
+                    "name",
+                    "runtime.powerState",
+                    "config.uuid",
+                    "config.instanceUuid",
+                ],
             )
             .await?;
         domain_ref_of(&props)
@@ -452,9 +504,14 @@ impl Connection {
             .live_context_for(domain)
             .await?
             .with_vmx_location(&vmx_file)
-            .with_identity(Some(context.datacenter_path.clone()), Some(dom.moref.value.clone()));
+            .with_identity(
+                Some(context.datacenter_path.clone()),
+                Some(dom.moref.value.clone()),
+            );
         let current = match self.download_vmx(&vmx_file).await {
-            Ok(bytes) if !bytes.iter().all(u8::is_ascii_whitespace) => Some(VmxFile::parse(&bytes)?),
+            Ok(bytes) if !bytes.iter().all(u8::is_ascii_whitespace) => {
+                Some(VmxFile::parse(&bytes)?)
+            }
             Ok(_) => None,
             Err(e) => {
                 tracing::debug!("cannot read {vmx_file} ({e}); writing a new one");
@@ -463,12 +520,22 @@ impl Connection {
         };
         let vmx = match current {
             Some(base) => update_vmx(&base, domain, &live)?,
-            None => domain_to_vmx(domain, &live, hw_version_for_api(self.client().api_version()))?,
+            None => domain_to_vmx(
+                domain,
+                &live,
+                hw_version_for_api(self.client().api_version()),
+            )?,
         };
         let bytes = vmx.to_bytes();
         let length = bytes.len() as u64;
         self.client()
-            .upload_file(&context.datacenter_path, &vmx_file, Cursor::new(bytes), length, |_| {})
+            .upload_file(
+                &context.datacenter_path,
+                &vmx_file,
+                Cursor::new(bytes),
+                length,
+                |_| {},
+            )
             .await
             .map_err(Error::server(format!("Could not upload {vmx_file}")))?;
         // Reload makes a host read a hand-edited VMX again; servers without it (the simulator)
@@ -488,7 +555,8 @@ impl Connection {
             annotation: Some(domain.description.clone().unwrap_or_default()),
             ..VirtualMachineConfigSpec::default()
         };
-        self.reconfigure(&dom, spec, "Could not define domain").await?;
+        self.reconfigure(&dom, spec, "Could not define domain")
+            .await?;
         self.refresh(&dom).await
     }
 

@@ -60,7 +60,7 @@ impl Connection {
             tracing::warn!("{warning}");
         }
         let credentials = sources.resolve(&CredentialRequest::for_uri(&uri))?;
-        let client = connect_client(&uri, &uri.sdk_url(), &uri.host, &credentials).await?;
+        let client = connect_client(&uri, &uri.sdk_url(), &uri.host, &credentials, true).await?;
         let path = uri
             .path
             .as_ref()
@@ -156,6 +156,7 @@ impl Connection {
             &self.uri.vcenter_sdk_url(&address),
             &address,
             &credentials,
+            false,
         )
         .await?;
         if !client.is_vcenter() {
@@ -190,12 +191,15 @@ impl Connection {
     /// Where the connection works: datacenter, compute resource, host. Resolved once (the client
     /// caches it per path).
     pub async fn context(&self) -> Result<Arc<HostContext>> {
-        self.client.host_context(&self.path).await.map_err(|e| match e {
-            esx_vi::Error::NotFound(message) | esx_vi::Error::InvalidArgument(message) => {
-                Error::OperationInvalid(format!("cannot resolve the URI path: {message}"))
-            }
-            other => other.into(),
-        })
+        self.client
+            .host_context(&self.path)
+            .await
+            .map_err(|e| match e {
+                esx_vi::Error::NotFound(message) | esx_vi::Error::InvalidArgument(message) => {
+                    Error::OperationInvalid(format!("cannot resolve the URI path: {message}"))
+                }
+                other => other.into(),
+            })
     }
 
     /// The host this connection manages.
@@ -231,20 +235,33 @@ impl Connection {
 /// The most objects the driver asks for in one `RetrievePropertiesEx` page.
 pub const RETRIEVE_PAGE_SIZE: u32 = 10_000;
 
-/// Connects and logs in to one server with the URI's TLS and proxy settings.
+/// Connects and logs in to one server with the URI's TLS and proxy settings. `thumbprint=` pins
+/// the certificate of the URI's own server (`is_uri_host`); the vCenter of `vcenter=` is checked
+/// against the CA file or the system roots instead (or not at all with `no_verify=1`).
 async fn connect_client(
     uri: &ConnectUri,
     url: &str,
     host: &str,
     credentials: &Credentials,
+    is_uri_host: bool,
 ) -> Result<Client> {
     // A page as large as the server allows: ESX hosts answer a whole inventory at once (so a
     // listing is one retrieval), vCenter caps pages itself and the client follows its tokens.
-    let mut options = ConnectOptions::new().page_size(RETRIEVE_PAGE_SIZE).credentials(esx_vi::Credentials::new(
-        credentials.user.clone(),
-        credentials.password.expose(),
-    ));
-    options = match uri.tls_policy() {
+    let mut options = ConnectOptions::new()
+        .page_size(RETRIEVE_PAGE_SIZE)
+        .credentials(esx_vi::Credentials::new(
+            credentials.user.clone(),
+            credentials.password.expose(),
+        ));
+    let policy = match uri.tls_policy() {
+        TlsPolicy::Pinned(_) if !is_uri_host => match &uri.ca_file {
+            Some(path) => TlsPolicy::CaFile(path.clone()),
+            None if uri.no_verify => TlsPolicy::NoVerify,
+            None => TlsPolicy::SystemRoots,
+        },
+        policy => policy,
+    };
+    options = match policy {
         TlsPolicy::SystemRoots => options,
         TlsPolicy::CaFile(path) => options.ca_file(path),
         TlsPolicy::NoVerify => options.no_verify(),
@@ -259,13 +276,15 @@ async fn connect_client(
     if let Some(proxy) = &uri.proxy {
         options = options.proxy(proxy.url());
     }
-    Client::connect(url, options).await.map_err(|e| match e.fault_type() {
-        Some("InvalidLogin") => Error::AuthFailed(format!(
-            "cannot log in to {host} as '{}': wrong user name or password",
-            credentials.user
-        )),
-        _ => Error::Vi(e),
-    })
+    Client::connect(url, options)
+        .await
+        .map_err(|e| match e.fault_type() {
+            Some("InvalidLogin") => Error::AuthFailed(format!(
+                "cannot log in to {host} as '{}': wrong user name or password",
+                credentials.user
+            )),
+            _ => Error::Vi(e),
+        })
 }
 
 /// Whether `name` (a host name or address) resolves to the address `ip`.

@@ -209,8 +209,12 @@ impl Connection {
         Ok(vms.iter().filter_map(domain_ref_of).collect())
     }
 
-    /// The domain with this name.
+    /// The domain with this name: found by its inventory path (`<datacenter>/vm/<name>`, two
+    /// calls), else by one retrieval of every VM (for VMs in sub-folders).
     pub async fn lookup_by_name(&self, name: &str) -> Result<DomainRef> {
+        if let Some(found) = self.find_by_name(name).await? {
+            return Ok(found);
+        }
         self.all_domains()
             .await?
             .into_iter()
@@ -218,8 +222,12 @@ impl Connection {
             .ok_or_else(|| Error::NoDomain(format!("no domain with matching name '{name}'")))
     }
 
-    /// The domain with this UUID.
+    /// The domain with this UUID (its instance UUID or its BIOS UUID): `FindByUuid`, else one
+    /// retrieval of every VM.
     pub async fn lookup_by_uuid(&self, uuid: &Uuid) -> Result<DomainRef> {
+        if let Some(found) = self.find_by_uuid(uuid).await? {
+            return Ok(found);
+        }
         self.all_domains()
             .await?
             .into_iter()
@@ -227,8 +235,11 @@ impl Connection {
             .ok_or_else(|| Error::NoDomain(format!("no domain with matching uuid '{uuid}'")))
     }
 
-    /// The active domain with this id.
+    /// The active domain with this id: the VM whose managed object id has that number.
     pub async fn lookup_by_id(&self, id: i32) -> Result<DomainRef> {
+        if let Some(found) = self.find_by_id(id).await? {
+            return Ok(found);
+        }
         self.all_domains()
             .await?
             .into_iter()
@@ -237,24 +248,109 @@ impl Connection {
     }
 
     /// A domain named the way virsh accepts it: an id (a number), else a UUID, else a name.
-    /// One retrieval, whatever the number of VMs.
+    /// Each is tried directly (a couple of calls); only when none matches is every VM
+    /// retrieved once, so the cost never depends on the number of VMs.
     pub async fn lookup(&self, text: &str) -> Result<DomainRef> {
-        let all = self.all_domains().await?;
-        if let Ok(id) = text.parse::<i32>() {
-            if id >= 0 {
-                if let Some(found) = all.iter().find(|d| d.id == Some(id)) {
-                    return Ok(found.clone());
-                }
+        let id = text.parse::<i32>().ok().filter(|id| *id >= 0);
+        let uuid = text.parse::<Uuid>().ok();
+        if let Some(id) = id {
+            if let Some(found) = self.find_by_id(id).await? {
+                return Ok(found);
             }
         }
-        if let Ok(uuid) = text.parse::<Uuid>() {
-            if let Some(found) = all.iter().find(|d| d.has_uuid(&uuid)) {
-                return Ok(found.clone());
+        if let Some(uuid) = &uuid {
+            if let Some(found) = self.find_by_uuid(uuid).await? {
+                return Ok(found);
             }
+        }
+        if let Some(found) = self.find_by_name(text).await? {
+            return Ok(found);
+        }
+        let all = self.all_domains().await?;
+        if let Some(found) = id.and_then(|id| all.iter().find(|d| d.id == Some(id))) {
+            return Ok(found.clone());
+        }
+        if let Some(found) = uuid.and_then(|u| all.iter().find(|d| d.has_uuid(&u))) {
+            return Ok(found.clone());
         }
         all.into_iter()
             .find(|d| d.name == text)
             .ok_or_else(|| Error::NoDomain(format!("no domain with matching name '{text}'")))
+    }
+
+    /// The VM at `<datacenter>/vm/<name>`, if there is one.
+    async fn find_by_name(&self, name: &str) -> Result<Option<DomainRef>> {
+        if name.is_empty() {
+            return Ok(None);
+        }
+        let datacenter = if self.client().is_vcenter() {
+            self.context().await?.datacenter_path.clone()
+        } else {
+            // Every ESX host calls its one datacenter this; no need to resolve the context.
+            "ha-datacenter".to_owned()
+        };
+        let escaped = name.replace('%', "%25").replace('/', "%2f");
+        let found = self
+            .client()
+            .find_by_inventory_path(&format!("{datacenter}/vm/{escaped}"))
+            .await?;
+        match found {
+            Some(vm) if vm.r#type == "VirtualMachine" => {
+                let dom = self.domain_of_reference(&vm).await?;
+                Ok(dom.filter(|d| d.name == name))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The VM with this instance or BIOS UUID, if `FindByUuid` knows one.
+    async fn find_by_uuid(&self, uuid: &Uuid) -> Result<Option<DomainRef>> {
+        for instance in [true, false] {
+            if let Some(vm) = self
+                .client()
+                .find_vm_by_uuid(&uuid.to_string(), instance)
+                .await?
+            {
+                if let Some(dom) = self.domain_of_reference(&vm).await? {
+                    if dom.has_uuid(uuid) {
+                        return Ok(Some(dom));
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The active VM whose managed object id is `vm-<id>` (vCenter) or `<id>` (ESX).
+    async fn find_by_id(&self, id: i32) -> Result<Option<DomainRef>> {
+        let candidates = if self.client().is_vcenter() {
+            vec![format!("vm-{id}")]
+        } else {
+            vec![id.to_string(), format!("vm-{id}")]
+        };
+        for value in candidates {
+            let vm = ManagedObjectReference::new("VirtualMachine", value);
+            if let Some(dom) = self.domain_of_reference(&vm).await? {
+                if dom.id == Some(id) {
+                    return Ok(Some(dom));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The VM behind a reference, or `None` when there is no such object.
+    async fn domain_of_reference(&self, vm: &ManagedObjectReference) -> Result<Option<DomainRef>> {
+        match self
+            .client()
+            .retrieve_object::<VirtualMachineProperties>(vm, &LIST_PROPERTIES)
+            .await
+        {
+            Ok(props) => Ok(domain_ref_of(&props)),
+            Err(esx_vi::Error::NotFound(_)) => Ok(None),
+            Err(e) if e.fault_type() == Some("ManagedObjectNotFound") => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The domain's current state, read again from the server.
@@ -308,12 +404,17 @@ impl Connection {
             )
             .await?;
         let domain = domain_ref_of(&props).unwrap_or_else(|| dom.clone());
-        let max_memory_kib = long_at(&props, "config.hardware.memoryMB").unwrap_or(0).max(0) as u64 * 1024;
+        let max_memory_kib = long_at(&props, "config.hardware.memoryMB")
+            .unwrap_or(0)
+            .max(0) as u64
+            * 1024;
         let memory_kib = match long_at(&props, "config.memoryAllocation.limit") {
             Some(limit) if limit >= 0 => (limit as u64 * 1024).min(max_memory_kib),
             _ => max_memory_kib,
         };
-        let vcpus = long_at(&props, "config.hardware.numCPU").unwrap_or(0).max(0) as u32;
+        let vcpus = long_at(&props, "config.hardware.numCPU")
+            .unwrap_or(0)
+            .max(0) as u32;
         let autostart = self.autostart(&domain).await?;
         Ok(DomainInfo {
             domain,
@@ -334,7 +435,9 @@ impl Connection {
     ) -> Result<()>
     where
         F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = std::result::Result<ManagedObjectReference, esx_vi::Error>>,
+        Fut: std::future::Future<
+            Output = std::result::Result<ManagedObjectReference, esx_vi::Error>,
+        >,
     {
         let wait = TaskWait {
             auto_answer: self.auto_answer(),

@@ -61,7 +61,11 @@ impl Connection {
             .await?;
         let hardware: HostHardwareSummary = match props.path("summary.hardware") {
             Some(AnyValue::HostHardwareSummary(h)) => (**h).clone(),
-            _ => return Err(Error::Internal("the host reports no hardware summary".into())),
+            _ => {
+                return Err(Error::Internal(
+                    "the host reports no hardware summary".into(),
+                ))
+            }
         };
         let nodes = match props.path("hardware.numaInfo.numNodes") {
             Some(AnyValue::Int(n)) if *n > 0 => *n as u32,
@@ -105,7 +109,11 @@ impl Connection {
     pub fn hypervisor_version(&self) -> HypervisorVersion {
         let about = &self.client().service_content().about;
         HypervisorVersion {
-            kind: if self.client().is_vcenter() { "VPX" } else { "ESX" },
+            kind: if self.client().is_vcenter() {
+                "VPX"
+            } else {
+                "ESX"
+            },
             version: about.version.clone(),
             full_name: about.full_name.clone(),
         }
@@ -127,7 +135,10 @@ impl Connection {
             }
         }
         let props = self
-            .host_properties(&["summary.hardware.memorySize", "summary.quickStats.overallMemoryUsage"])
+            .host_properties(&[
+                "summary.hardware.memorySize",
+                "summary.quickStats.overallMemoryUsage",
+            ])
             .await?;
         let total = match props.path("summary.hardware.memorySize") {
             Some(AnyValue::Long(b)) => *b as u64,
@@ -192,8 +203,10 @@ impl Connection {
             ));
         }
         destination.ensure_same_vcenter(&self.uri().host)?;
-        let pool = esx_vi::types::ManagedObjectReference::new("ResourcePool", &destination.resource_pool);
-        let host = esx_vi::types::ManagedObjectReference::new("HostSystem", &destination.host_system);
+        let pool =
+            esx_vi::types::ManagedObjectReference::new("ResourcePool", &destination.resource_pool);
+        let host =
+            esx_vi::types::ManagedObjectReference::new("HostSystem", &destination.host_system);
         let client = self.client();
         self.run_vm_task(dom, "Could not migrate domain", || async {
             methods::migrate_vm_task(

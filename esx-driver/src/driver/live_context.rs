@@ -60,14 +60,22 @@ impl LiveContext {
     }
 
     /// Reports this datacenter path and VM managed object id in converted domains.
-    pub fn with_identity(mut self, datacenter_path: Option<String>, moref: Option<String>) -> LiveContext {
+    pub fn with_identity(
+        mut self,
+        datacenter_path: Option<String>,
+        moref: Option<String>,
+    ) -> LiveContext {
         self.datacenter_path = datacenter_path;
         self.moref = moref;
         self
     }
 
     /// Answers SCSI model detection for the disk at `source` with `model`.
-    pub fn with_scsi_model(mut self, source: impl Into<String>, model: ScsiControllerModel) -> LiveContext {
+    pub fn with_scsi_model(
+        mut self,
+        source: impl Into<String>,
+        model: ScsiControllerModel,
+    ) -> LiveContext {
         self.scsi_models.insert(source.into(), model);
         self
     }
@@ -101,7 +109,11 @@ impl VmxContext for LiveContext {
                 }
             }
             if let Some((datastore, len)) = best {
-                return Ok(Some(format!("[{}] {}", datastore.name, &file_name[len + 1..])));
+                return Ok(Some(format!(
+                    "[{}] {}",
+                    datastore.name,
+                    &file_name[len + 1..]
+                )));
             }
             if let Some(rest) = file_name.strip_prefix("/vmfs/volumes/") {
                 // A datastore this host does not have: the file is unavailable.
@@ -276,22 +288,50 @@ mod tests {
     fn file_names_map_to_datastore_paths_and_back() {
         let ctx = context();
         let parse = |n: &str| ctx.parse_file_name(n).unwrap();
-        assert_eq!(parse("/vmfs/volumes/5f1a-22/web/web.vmdk").as_deref(), Some("[datastore1] web/web.vmdk"));
-        assert_eq!(parse("/vmfs/volumes/datastore1/x.vmdk").as_deref(), Some("[datastore1] x.vmdk"));
-        assert_eq!(parse("/vmfs/volumes/nfs/iso/a.iso").as_deref(), Some("[nfs] iso/a.iso"));
-        assert_eq!(parse("web-1.vmdk").as_deref(), Some("[datastore1] web/web-1.vmdk"));
+        assert_eq!(
+            parse("/vmfs/volumes/5f1a-22/web/web.vmdk").as_deref(),
+            Some("[datastore1] web/web.vmdk")
+        );
+        assert_eq!(
+            parse("/vmfs/volumes/datastore1/x.vmdk").as_deref(),
+            Some("[datastore1] x.vmdk")
+        );
+        assert_eq!(
+            parse("/vmfs/volumes/nfs/iso/a.iso").as_deref(),
+            Some("[nfs] iso/a.iso")
+        );
+        assert_eq!(
+            parse("web-1.vmdk").as_deref(),
+            Some("[datastore1] web/web-1.vmdk")
+        );
         assert_eq!(parse("/vmfs/volumes/gone/a.iso"), None);
-        assert_eq!(parse("/usr/lib/vmware/isoimages/linux.iso").as_deref(), Some("/usr/lib/vmware/isoimages/linux.iso"));
-        assert_eq!(ctx.format_file_name("[datastore1] web/web.vmdk").unwrap(), "/vmfs/volumes/5f1a-22/web/web.vmdk");
-        assert_eq!(ctx.format_file_name("[nfs] a.iso").unwrap(), "/vmfs/volumes/nfs/a.iso");
-        assert!(ctx.format_file_name("[missing] a.iso").unwrap_err().to_string().contains("missing"));
+        assert_eq!(
+            parse("/usr/lib/vmware/isoimages/linux.iso").as_deref(),
+            Some("/usr/lib/vmware/isoimages/linux.iso")
+        );
+        assert_eq!(
+            ctx.format_file_name("[datastore1] web/web.vmdk").unwrap(),
+            "/vmfs/volumes/5f1a-22/web/web.vmdk"
+        );
+        assert_eq!(
+            ctx.format_file_name("[nfs] a.iso").unwrap(),
+            "/vmfs/volumes/nfs/a.iso"
+        );
+        assert!(ctx
+            .format_file_name("[missing] a.iso")
+            .unwrap_err()
+            .to_string()
+            .contains("missing"));
         assert!(ctx.format_file_name("relative.vmdk").is_err());
     }
 
     #[test]
     fn adapter_type_comes_from_the_descriptor() {
         let descriptor = b"# Disk DescriptorFile\nversion=1\nddb.adapterType = \"lsilogic\"\n";
-        assert_eq!(vmdk_adapter_type(descriptor), Some(ScsiControllerModel::LsiLogic));
+        assert_eq!(
+            vmdk_adapter_type(descriptor),
+            Some(ScsiControllerModel::LsiLogic)
+        );
         assert_eq!(vmdk_adapter_type(b"ddb.adapterType = \"ide\""), None);
         assert_eq!(vmdk_adapter_type(b"\x00\x01binary"), None);
     }

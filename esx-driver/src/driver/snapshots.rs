@@ -62,7 +62,11 @@ impl SnapshotList {
             name: tree.name.clone(),
             description: tree.description.clone(),
             parent: parent.map(str::to_owned),
-            children: tree.child_snapshot_list.iter().map(|c| c.name.clone()).collect(),
+            children: tree
+                .child_snapshot_list
+                .iter()
+                .map(|c| c.name.clone())
+                .collect(),
             creation_time: epoch_seconds(tree.create_time.as_str()).unwrap_or(0),
             state: match tree.state {
                 VirtualMachinePowerState::PoweredOn => "running",
@@ -105,7 +109,14 @@ impl SnapshotList {
         out
     }
 
-    fn tree_node(&self, node: &Snapshot, root: bool, last: bool, indent: &mut String, out: &mut String) {
+    fn tree_node(
+        &self,
+        node: &Snapshot,
+        root: bool,
+        last: bool,
+        indent: &mut String,
+        out: &mut String,
+    ) {
         out.push_str(indent);
         if !root {
             out.push_str("+- ");
@@ -154,7 +165,9 @@ pub fn epoch_seconds(text: &str) -> Option<i64> {
         "Z" | "" => 0,
         o => {
             let sign = if o.starts_with('-') { -1 } else { 1 };
-            let (h, m) = o[1..].split_once(':').unwrap_or((&o[1..3.min(o.len())], "0"));
+            let (h, m) = o[1..]
+                .split_once(':')
+                .unwrap_or((&o[1..3.min(o.len())], "0"));
             sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60)
         }
     };
@@ -203,13 +216,22 @@ impl Connection {
             .await?
             .get(name)
             .cloned()
-            .ok_or_else(|| Error::NoSnapshot(format!("no domain snapshot with matching name '{name}'")))
+            .ok_or_else(|| {
+                Error::NoSnapshot(format!("no domain snapshot with matching name '{name}'"))
+            })
     }
 
     /// `virsh snapshot-create-as`: a snapshot of the disks (not of the memory) named `name`.
-    pub async fn create_snapshot(&self, dom: &DomainRef, name: &str, description: Option<&str>) -> Result<Snapshot> {
+    pub async fn create_snapshot(
+        &self,
+        dom: &DomainRef,
+        name: &str,
+        description: Option<&str>,
+    ) -> Result<Snapshot> {
         if self.snapshots(dom).await?.get(name).is_some() {
-            return Err(Error::OperationInvalid(format!("Snapshot named '{name}' already exists")));
+            return Err(Error::OperationInvalid(format!(
+                "Snapshot named '{name}' already exists"
+            )));
         }
         let client = self.client();
         self.run_vm_task(dom, "Could not create snapshot", || async {
@@ -236,10 +258,11 @@ impl Connection {
     /// `virsh snapshot-delete [--children]`.
     pub async fn delete_snapshot(&self, dom: &DomainRef, name: &str, children: bool) -> Result<()> {
         let snapshot = self.snapshot(dom, name).await?;
-        let task = methods::remove_snapshot_task(self.client(), &snapshot.moref, children, Some(true))
-            .await
-            .map_err(|e| esx_vi::Error::from_method("RemoveSnapshot_Task", e))
-            .map_err(Error::server("Could not delete snapshot"))?;
+        let task =
+            methods::remove_snapshot_task(self.client(), &snapshot.moref, children, Some(true))
+                .await
+                .map_err(|e| esx_vi::Error::from_method("RemoveSnapshot_Task", e))
+                .map_err(Error::server("Could not delete snapshot"))?;
         self.client()
             .wait_for_task(
                 &task,
@@ -291,8 +314,14 @@ mod tests {
     #[test]
     fn times_convert_both_ways() {
         assert_eq!(epoch_seconds("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(epoch_seconds("2024-02-29T12:34:56.789Z"), Some(1_709_210_096));
-        assert_eq!(epoch_seconds("2024-02-29T14:34:56+02:00"), Some(1_709_210_096));
+        assert_eq!(
+            epoch_seconds("2024-02-29T12:34:56.789Z"),
+            Some(1_709_210_096)
+        );
+        assert_eq!(
+            epoch_seconds("2024-02-29T14:34:56+02:00"),
+            Some(1_709_210_096)
+        );
         assert_eq!(format_time(1_709_210_096), "2024-02-29 12:34:56 +0000");
         assert_eq!(epoch_seconds("garbage"), None);
     }

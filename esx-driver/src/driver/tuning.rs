@@ -68,13 +68,16 @@ impl Connection {
             return Err(Error::OperationInvalid("domain is not shut off".into()));
         }
         if kib == 0 {
-            return Err(Error::InvalidArg("memory size must be greater than zero".into()));
+            return Err(Error::InvalidArg(
+                "memory size must be greater than zero".into(),
+            ));
         }
         let spec = VirtualMachineConfigSpec {
             memory_mb: Some(kib.div_ceil(1024) as i64),
             ..VirtualMachineConfigSpec::default()
         };
-        self.reconfigure(&dom, spec, "Could not set max-memory").await
+        self.reconfigure(&dom, spec, "Could not set max-memory")
+            .await
     }
 
     /// `virsh setmem`: the memory the domain may use (the memory allocation's limit), at most
@@ -83,7 +86,10 @@ impl Connection {
         let props = self
             .vm_properties(dom, &["config.hardware.memoryMB"])
             .await?;
-        let max_kib = long_at(&props, "config.hardware.memoryMB").unwrap_or(0).max(0) as u64 * 1024;
+        let max_kib = long_at(&props, "config.hardware.memoryMB")
+            .unwrap_or(0)
+            .max(0) as u64
+            * 1024;
         if kib > max_kib {
             return Err(Error::InvalidArg(
                 "cannot set memory higher than max memory".into(),
@@ -110,7 +116,8 @@ impl Connection {
             num_cp_us: Some(count as i32),
             ..VirtualMachineConfigSpec::default()
         };
-        self.reconfigure(dom, spec, "Could not set number of virtual CPUs").await
+        self.reconfigure(dom, spec, "Could not set number of virtual CPUs")
+            .await
     }
 
     /// `virsh schedinfo`: CPU reservation, limit and shares.
@@ -128,10 +135,16 @@ impl Connection {
     }
 
     /// `virsh schedinfo --set`: changes the given parameters.
-    pub async fn set_scheduler_params(&self, dom: &DomainRef, update: SchedulerUpdate) -> Result<()> {
+    pub async fn set_scheduler_params(
+        &self,
+        dom: &DomainRef,
+        update: SchedulerUpdate,
+    ) -> Result<()> {
         if let Some(r) = update.reservation {
             if r < 0 {
-                return Err(Error::InvalidArg("Parameter 'reservation' must be a non-negative number".into()));
+                return Err(Error::InvalidArg(
+                    "Parameter 'reservation' must be a non-negative number".into(),
+                ));
             }
         }
         if let Some(l) = update.limit {
@@ -151,7 +164,8 @@ impl Connection {
             }),
             ..VirtualMachineConfigSpec::default()
         };
-        self.reconfigure(dom, spec, "Could not change scheduler parameters").await
+        self.reconfigure(dom, spec, "Could not change scheduler parameters")
+            .await
     }
 
     /// `virsh memtune`: the memory reservation as `min_guarantee`, in KiB.
@@ -159,7 +173,10 @@ impl Connection {
         let props = self
             .vm_properties(dom, &["config.memoryAllocation.reservation"])
             .await?;
-        Ok(long_at(&props, "config.memoryAllocation.reservation").unwrap_or(0).max(0) as u64 * 1024)
+        Ok(long_at(&props, "config.memoryAllocation.reservation")
+            .unwrap_or(0)
+            .max(0) as u64
+            * 1024)
     }
 
     /// `virsh memtune --min-guarantee`: the memory reservation, rounded up to MiB.
@@ -171,10 +188,13 @@ impl Connection {
             }),
             ..VirtualMachineConfigSpec::default()
         };
-        self.reconfigure(dom, spec, "Could not change memory parameters").await
+        self.reconfigure(dom, spec, "Could not change memory parameters")
+            .await
     }
 
-    async fn autostart_manager(&self) -> Result<(ManagedObjectReference, HostAutoStartManagerConfig)> {
+    async fn autostart_manager(
+        &self,
+    ) -> Result<(ManagedObjectReference, HostAutoStartManagerConfig)> {
         let host = self.host().await?;
         let props: HostSystemProperties = self
             .client()
@@ -182,16 +202,10 @@ impl Connection {
             .await?;
         let manager = match props.path("configManager.autoStartManager") {
             Some(AnyValue::ManagedObjectReference(m)) => m.clone(),
-            _ => {
-                return Err(Error::NoSupport(
-                    "the host has no autostart manager".into(),
-                ))
-            }
+            _ => return Err(Error::NoSupport("the host has no autostart manager".into())),
         };
-        let config: HostAutoStartManagerProperties = self
-            .client()
-            .retrieve_object(&manager, &["config"])
-            .await?;
+        let config: HostAutoStartManagerProperties =
+            self.client().retrieve_object(&manager, &["config"]).await?;
         Ok((manager, config.config.unwrap_or_default()))
     }
 

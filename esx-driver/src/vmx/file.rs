@@ -142,6 +142,23 @@ impl VmxFile {
         file
     }
 
+    /// [`VmxFile::from_entries`] for owned pairs: values that need no escaping are moved in
+    /// rather than copied (the converter writes some sixty entries per file).
+    pub(crate) fn from_owned_entries(entries: Vec<(String, String)>) -> VmxFile {
+        let mut file = VmxFile::new();
+        file.lines.reserve_exact(entries.len());
+        for (key, value) in entries {
+            let value = if needs_line_escape(&value) {
+                escape_line_breaking(&value)
+            } else {
+                value
+            };
+            file.lines.push(Line::Edited { key, value });
+        }
+        file.rebuild_index();
+        file
+    }
+
     /// Parses VMX bytes, decoding them from the encoding named by `.encoding` (UTF-8 when absent).
     pub fn parse(bytes: &[u8]) -> Result<VmxFile, Error> {
         let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
@@ -412,7 +429,17 @@ impl VmxFile {
 
     /// The file as text (decoded; see [`VmxFile::to_bytes`] for the on-disk form).
     pub fn to_text(&self) -> String {
-        let mut out = String::with_capacity(self.source.len() + 64);
+        // Sized up front: a converted file consists of edited lines only, and growing the
+        // buffer line by line would copy it several times.
+        let edited: usize = self
+            .lines
+            .iter()
+            .map(|line| match line {
+                Line::Edited { key, value } => key.len() + value.len() + 8,
+                _ => 0,
+            })
+            .sum();
+        let mut out = String::with_capacity(self.source.len() + edited + 4);
         if self.bom {
             out.push('\u{feff}');
         }
@@ -575,18 +602,34 @@ fn lookup_encoding(name: &[u8]) -> Result<&'static Encoding, Error> {
 
 /// Escapes characters a quoted VMX value cannot hold: `"` and control characters become `|XX`.
 fn escape_line_breaking(value: &str) -> String {
-    if !value.bytes().any(|c| c == b'"' || c.is_ascii_control()) {
+    if !needs_line_escape(value) {
         return value.to_owned();
     }
     let mut out = String::with_capacity(value.len() + 8);
     for c in value.chars() {
         if c == '"' || c.is_ascii_control() {
-            out.push_str(&format!("|{:02x}", c as u32));
+            push_hex_escape(&mut out, '|', c as u8);
         } else {
             out.push(c);
         }
     }
     out
+}
+
+/// Whether [`escape_line_breaking`] changes `value`.
+fn needs_line_escape(value: &str) -> bool {
+    // A fold rather than `any`: no early exit, so the compiler can vectorize it.
+    value
+        .bytes()
+        .fold(false, |found, c| found | (c == b'"' || c.is_ascii_control()))
+}
+
+/// Appends `<escape>xx` (lowercase hex) for one byte.
+fn push_hex_escape(out: &mut String, escape: char, byte: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(escape);
+    out.push(char::from(HEX[usize::from(byte >> 4)]));
+    out.push(char::from(HEX[usize::from(byte & 0xf)]));
 }
 
 /// Replaces `<escape>XX` hex escapes with the bytes they stand for (VMware writes `|22` for `"`,
@@ -626,8 +669,7 @@ pub fn escape_hex(value: &str, escape: char, special: &str) -> String {
         if c == escape || special.contains(c) {
             let mut utf8 = [0u8; 4];
             for byte in c.encode_utf8(&mut utf8).bytes() {
-                out.push(escape);
-                out.push_str(&format!("{byte:02x}"));
+                push_hex_escape(&mut out, escape, byte);
             }
         } else {
             out.push(c);

@@ -1,8 +1,6 @@
 //! libvirt domain -> VMX: writes a [`Domain`] as a [`VmxFile`] the way libvirt's
 //! `virVMXFormatConfig` does (see the module docs of [`crate::vmx`] for where we differ).
 
-use std::fmt::Write as _;
-
 use crate::domain::{
     ChrSource, ChrTcpProtocol, ControllerType, DiskBus, DiskCache, DiskDevice, DiskType, Domain,
     DriveAddress, FilesystemType, GenId, GraphicsType, InterfaceType, MacType, OsFirmware,
@@ -30,7 +28,7 @@ pub fn domain_to_vmx(
         skip_null_serials: false,
     }
     .format()?;
-    Ok(VmxFile::from_entries(out))
+    Ok(VmxFile::from_owned_entries(out))
 }
 
 /// The entries [`domain_to_vmx`] would write, in order. `skip_null_serials` leaves serial ports
@@ -100,7 +98,18 @@ fn disk_index(name: &str, prefix: &str) -> Option<u32> {
     Some((index - 1) as u32)
 }
 
+/// `prefix` followed by `suffix` (an entry name such as `ethernet0` + `.present`): the
+/// converter builds dozens of these per file, and plain concatenation is much cheaper than
+/// `format!`.
+fn join(prefix: &str, suffix: &str) -> String {
+    let mut key = String::with_capacity(prefix.len() + suffix.len());
+    key.push_str(prefix);
+    key.push_str(suffix);
+    key
+}
+
 fn uuid_vmx(uuid: &Uuid) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let b = uuid.as_bytes();
     let mut text = String::with_capacity(47);
     for (i, byte) in b.iter().enumerate() {
@@ -109,7 +118,8 @@ fn uuid_vmx(uuid: &Uuid) -> String {
         } else if i > 0 {
             text.push(' ');
         }
-        let _ = write!(text, "{byte:02x}");
+        text.push(char::from(HEX[usize::from(byte >> 4)]));
+        text.push(char::from(HEX[usize::from(byte & 0xf)]));
     }
     text
 }
@@ -679,9 +689,9 @@ impl Formatter<'_> {
                 "nvme {device} '{dev}' is not supported: VMware NVMe controllers hold hard disks only"
             )));
         }
-        self.put(format!("{prefix}.present"), "true");
+        self.put(join(&prefix, ".present"), "true");
         if let Some(device_type) = device_type {
-            self.put(format!("{prefix}.deviceType"), device_type);
+            self.put(join(&prefix, ".deviceType"), device_type);
         }
         if *disk_type == DiskType::File {
             let extension = if device == DiskDevice::Disk {
@@ -707,7 +717,7 @@ impl Formatter<'_> {
                     )))
                 }
             };
-            self.put(format!("{prefix}.fileName"), file_name);
+            self.put(join(&prefix, ".fileName"), file_name);
         } else {
             let optional = disk
                 .source
@@ -715,16 +725,16 @@ impl Formatter<'_> {
                 .is_some_and(|s| s.startup_policy == Some(StartupPolicy::Optional));
             match source {
                 None if optional => {
-                    self.put(format!("{prefix}.autodetect"), "true");
-                    self.put(format!("{prefix}.fileName"), "auto detect");
+                    self.put(join(&prefix, ".autodetect"), "true");
+                    self.put(join(&prefix, ".fileName"), "auto detect");
                 }
-                Some(source) => self.put(format!("{prefix}.fileName"), source),
+                Some(source) => self.put(join(&prefix, ".fileName"), source),
                 None => {}
             }
         }
         match disk.driver.as_ref().and_then(|d| d.cache) {
             None | Some(DiskCache::Default) => {}
-            Some(DiskCache::Writethrough) => self.put(format!("{prefix}.writeThrough"), "true"),
+            Some(DiskCache::Writethrough) => self.put(join(&prefix, ".writeThrough"), "true"),
             Some(other) => {
                 return Err(Error::Domain(format!(
                     "{bus} harddisk '{dev}' has unsupported cache mode '{other}' (VMware offers \
@@ -733,7 +743,7 @@ impl Formatter<'_> {
             }
         }
         if disk.transient {
-            self.put(format!("{prefix}.mode"), "independent-nonpersistent");
+            self.put(join(&prefix, ".mode"), "independent-nonpersistent");
         }
         Ok(())
     }
@@ -785,18 +795,18 @@ impl Formatter<'_> {
                 )));
             }
             let prefix = format!("sharedFolder{number}");
-            self.put(format!("{prefix}.present"), "true");
-            self.put(format!("{prefix}.enabled"), "true");
-            self.put(format!("{prefix}.readAccess"), "true");
+            self.put(join(&prefix, ".present"), "true");
+            self.put(join(&prefix, ".enabled"), "true");
+            self.put(join(&prefix, ".readAccess"), "true");
             self.put(
-                format!("{prefix}.writeAccess"),
+                join(&prefix, ".writeAccess"),
                 if fs.readonly { "false" } else { "true" },
             );
             self.put(
-                format!("{prefix}.hostPath"),
+                join(&prefix, ".hostPath"),
                 fs.source.clone().unwrap_or_default(),
             );
-            self.put(format!("{prefix}.guestName"), fs.target.as_str());
+            self.put(join(&prefix, ".guestName"), fs.target.as_str());
         }
         Ok(())
     }
@@ -811,15 +821,15 @@ impl Formatter<'_> {
                 )));
             }
             let prefix = format!("ethernet{controller}");
-            self.put(format!("{prefix}.present"), "true");
+            self.put(join(&prefix, ".present"), "true");
             if let Some(model) = &net.model {
                 match model.as_str() {
                     "vmxnet2" => {
-                        self.put(format!("{prefix}.virtualDev"), "vmxnet");
-                        self.put(format!("{prefix}.features"), "15");
+                        self.put(join(&prefix, ".virtualDev"), "vmxnet");
+                        self.put(join(&prefix, ".features"), "15");
                     }
                     "vlance" | "vmxnet" | "vmxnet3" | "e1000" | "e1000e" => {
-                        self.put(format!("{prefix}.virtualDev"), model.as_str());
+                        self.put(join(&prefix, ".virtualDev"), model.as_str());
                     }
                     other => {
                         return Err(Error::Domain(format!(
@@ -833,22 +843,22 @@ impl Formatter<'_> {
             match &net.iface_type {
                 InterfaceType::Bridge => {
                     if let Some(bridge) = net.source.bridge.as_deref().filter(|b| !b.is_empty()) {
-                        self.put(format!("{prefix}.networkName"), bridge);
+                        self.put(join(&prefix, ".networkName"), bridge);
                     }
                     match &net.target_dev {
                         Some(vnet) => {
-                            self.put(format!("{prefix}.connectionType"), "custom");
-                            self.put(format!("{prefix}.vnet"), vnet.as_str());
+                            self.put(join(&prefix, ".connectionType"), "custom");
+                            self.put(join(&prefix, ".vnet"), vnet.as_str());
                         }
-                        None => self.put(format!("{prefix}.connectionType"), "bridged"),
+                        None => self.put(join(&prefix, ".connectionType"), "bridged"),
                     }
                 }
-                InterfaceType::User => self.put(format!("{prefix}.connectionType"), "nat"),
+                InterfaceType::User => self.put(join(&prefix, ".connectionType"), "nat"),
                 InterfaceType::Null => {}
                 InterfaceType::Network
                     if net.source.network.as_deref() == Some(HOSTONLY_NETWORK) =>
                 {
-                    self.put(format!("{prefix}.connectionType"), "hostonly");
+                    self.put(join(&prefix, ".connectionType"), "hostonly");
                 }
                 InterfaceType::Vds => {
                     let switch_id = net.source.switchid.as_deref().unwrap_or_default();
@@ -858,15 +868,15 @@ impl Formatter<'_> {
                              'devices/interface/source' to be a UUID but found '{switch_id}'"
                         ))
                     })?;
-                    self.put(format!("{prefix}.dvs.switchId"), uuid_vmx(&uuid));
+                    self.put(join(&prefix, ".dvs.switchId"), uuid_vmx(&uuid));
                     if let Some(port) = &net.source.portid {
-                        self.put(format!("{prefix}.dvs.portId"), port.as_str());
+                        self.put(join(&prefix, ".dvs.portId"), port.as_str());
                     }
                     if let Some(group) = &net.source.portgroupid {
-                        self.put(format!("{prefix}.dvs.portgroupId"), group.as_str());
+                        self.put(join(&prefix, ".dvs.portgroupId"), group.as_str());
                     }
                     if let Some(connection) = &net.source.connectionid {
-                        self.put(format!("{prefix}.dvs.connectionId"), connection.as_str());
+                        self.put(join(&prefix, ".dvs.connectionId"), connection.as_str());
                     }
                 }
                 InterfaceType::Network => {
@@ -922,20 +932,20 @@ impl Formatter<'_> {
         let address = mac.address.to_string();
         if mac_type == MacType::Generated {
             self.put(
-                format!("{prefix}.addressType"),
+                join(&prefix, ".addressType"),
                 if vpx { "vpx" } else { "generated" },
             );
-            self.put(format!("{prefix}.generatedAddress"), address);
+            self.put(join(&prefix, ".generatedAddress"), address);
             if !vpx {
-                self.put(format!("{prefix}.generatedAddressOffset"), "0");
+                self.put(join(&prefix, ".generatedAddressOffset"), "0");
             }
         } else {
-            self.put(format!("{prefix}.addressType"), "static");
-            self.put(format!("{prefix}.address"), address);
+            self.put(join(&prefix, ".addressType"), "static");
+            self.put(join(&prefix, ".address"), address);
         }
         if let Some(check) = check {
             self.put(
-                format!("{prefix}.checkMACAddress"),
+                join(&prefix, ".checkMACAddress"),
                 if check { "true" } else { "false" },
             );
         }
@@ -980,23 +990,23 @@ impl Formatter<'_> {
             if matches!(serial.source, ChrSource::Null) && self.skip_null_serials {
                 continue;
             }
-            self.put(format!("{prefix}.present"), "true");
+            self.put(join(&prefix, ".present"), "true");
             match &serial.source {
                 ChrSource::Dev { path } => {
-                    self.put(format!("{prefix}.fileType"), "device");
-                    self.put(format!("{prefix}.fileName"), path.as_str());
+                    self.put(join(&prefix, ".fileType"), "device");
+                    self.put(join(&prefix, ".fileName"), path.as_str());
                 }
                 ChrSource::File { path, .. } => {
-                    self.put(format!("{prefix}.fileType"), "file");
+                    self.put(join(&prefix, ".fileType"), "file");
                     let file_name = self.ctx.format_file_name(path)?;
-                    self.put(format!("{prefix}.fileName"), file_name);
+                    self.put(join(&prefix, ".fileName"), file_name);
                 }
                 ChrSource::Pipe { path } => {
-                    self.put(format!("{prefix}.fileType"), "pipe");
+                    self.put(join(&prefix, ".fileType"), "pipe");
                     // VI client defaults: the far end is an application acting as server.
-                    self.put(format!("{prefix}.pipe.endPoint"), "client");
-                    self.put(format!("{prefix}.tryNoRxLoss"), "false");
-                    self.put(format!("{prefix}.fileName"), path.as_str());
+                    self.put(join(&prefix, ".pipe.endPoint"), "client");
+                    self.put(join(&prefix, ".tryNoRxLoss"), "false");
+                    self.put(join(&prefix, ".fileName"), path.as_str());
                 }
                 ChrSource::Tcp {
                     mode,
@@ -1016,16 +1026,16 @@ impl Formatter<'_> {
                     } else {
                         host.to_owned()
                     };
-                    self.put(format!("{prefix}.fileType"), "network");
+                    self.put(join(&prefix, ".fileType"), "network");
                     self.put(
-                        format!("{prefix}.fileName"),
+                        join(&prefix, ".fileName"),
                         format!(
                             "{scheme}://{host}:{}",
                             service.as_deref().unwrap_or_default()
                         ),
                     );
                     self.put(
-                        format!("{prefix}.network.endPoint"),
+                        join(&prefix, ".network.endPoint"),
                         if *mode == crate::domain::ChrSourceMode::Bind {
                             "server"
                         } else {
@@ -1042,7 +1052,7 @@ impl Formatter<'_> {
                 }
             }
             // VI client default.
-            self.put(format!("{prefix}.yieldOnMsrRead"), "true");
+            self.put(join(&prefix, ".yieldOnMsrRead"), "true");
         }
         Ok(())
     }
@@ -1056,16 +1066,16 @@ impl Formatter<'_> {
                 )));
             }
             let prefix = format!("parallel{port}");
-            self.put(format!("{prefix}.present"), "true");
+            self.put(join(&prefix, ".present"), "true");
             match &parallel.source {
                 ChrSource::Dev { path } => {
-                    self.put(format!("{prefix}.fileType"), "device");
-                    self.put(format!("{prefix}.fileName"), path.as_str());
+                    self.put(join(&prefix, ".fileType"), "device");
+                    self.put(join(&prefix, ".fileName"), path.as_str());
                 }
                 ChrSource::File { path, .. } => {
-                    self.put(format!("{prefix}.fileType"), "file");
+                    self.put(join(&prefix, ".fileType"), "file");
                     let file_name = self.ctx.format_file_name(path)?;
-                    self.put(format!("{prefix}.fileName"), file_name);
+                    self.put(join(&prefix, ".fileName"), file_name);
                 }
                 other => {
                     return Err(Error::Domain(format!(

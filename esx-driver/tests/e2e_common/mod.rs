@@ -56,8 +56,16 @@ impl Run {
 
     /// Asserts failure (exit 1, nothing on stdout) and returns stderr.
     pub fn failed(self) -> String {
-        assert_eq!(self.code, 1, "command should have failed; stdout: {}", self.stdout);
-        assert!(self.stdout.is_empty(), "a failed command printed: {}", self.stdout);
+        assert_eq!(
+            self.code, 1,
+            "command should have failed; stdout: {}",
+            self.stdout
+        );
+        assert!(
+            self.stdout.is_empty(),
+            "a failed command printed: {}",
+            self.stdout
+        );
         self.stderr
     }
 }

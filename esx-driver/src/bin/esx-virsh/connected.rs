@@ -7,10 +7,8 @@ use std::fmt::Write as _;
 
 use clap::{Args, Subcommand};
 use esx_driver::auth::CredentialSources;
-use esx_driver::driver::{
-    Connection, DomainRef, Error, ListFilter, SchedulerUpdate, SnapshotList,
-};
 use esx_driver::driver::snapshots::{format_time, snapshot_xml};
+use esx_driver::driver::{Connection, DomainRef, Error, ListFilter, SchedulerUpdate, SnapshotList};
 use esx_driver::uri::MigrationUri;
 use serde_json::json;
 
@@ -20,7 +18,13 @@ use crate::CommandError;
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Hypervisor connection URI (esx://host/, vpx://vcenter/dc/cluster/host, gsx://host/)
-    #[arg(short = 'c', long = "connect", value_name = "URI", global = true, env = "LIBVIRT_DEFAULT_URI")]
+    #[arg(
+        short = 'c',
+        long = "connect",
+        value_name = "URI",
+        global = true,
+        env = "LIBVIRT_DEFAULT_URI"
+    )]
     connect: Option<String>,
     /// Quiet mode: no blank line after each command's output
     #[arg(short = 'q', long = "quiet", global = true)]
@@ -298,7 +302,9 @@ pub fn run(global: GlobalArgs, command: ConnectedCommand) -> Result<String, Comm
     let mut output = runtime.block_on(async {
         let conn = Connection::open(&uri, &CredentialSources::from_process())
             .await
-            .map_err(|e| CommandError(format!("failed to connect to the hypervisor\nerror: {e}")))?;
+            .map_err(|e| {
+                CommandError(format!("failed to connect to the hypervisor\nerror: {e}"))
+            })?;
         let result = execute(&conn, command).await;
         if let Err(e) = conn.close().await {
             tracing::debug!("logout failed: {e}");
@@ -317,6 +323,8 @@ fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
         .without_time()
         .try_init();
 }
@@ -372,11 +380,15 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 /// A size as virsh reads it: a number with an optional unit, KiB by default.
 pub fn parse_size_kib(text: &str) -> Result<u64, CommandError> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| CommandError(format!("invalid size '{text}': expected a number with an optional unit")))?;
+    let number: u64 = number.parse().map_err(|_| {
+        CommandError(format!(
+            "invalid size '{text}': expected a number with an optional unit"
+        ))
+    })?;
     let bytes_per_unit: u64 = match unit.trim() {
         "" | "k" | "K" | "KiB" | "kib" => 1024,
         "b" | "B" | "bytes" => 1,
@@ -387,7 +399,11 @@ pub fn parse_size_kib(text: &str) -> Result<u64, CommandError> {
         "GB" | "gb" => 1_000_000_000,
         "T" | "t" | "TiB" | "tib" => 1 << 40,
         "TB" | "tb" => 1_000_000_000_000,
-        other => return Err(CommandError(format!("invalid size '{text}': unknown unit '{other}'"))),
+        other => {
+            return Err(CommandError(format!(
+                "invalid size '{text}': unknown unit '{other}'"
+            )))
+        }
     };
     let bytes = number
         .checked_mul(bytes_per_unit)
@@ -470,7 +486,10 @@ async fn execute(conn: &Connection, command: ConnectedCommand) -> Result<String,
                 ("Max memory:", format!("{} KiB", info.max_memory_kib)),
                 ("Used memory:", format!("{} KiB", info.memory_kib)),
                 ("Persistent:", "yes".to_owned()),
-                ("Autostart:", if info.autostart { "enable" } else { "disable" }.to_owned()),
+                (
+                    "Autostart:",
+                    if info.autostart { "enable" } else { "disable" }.to_owned(),
+                ),
                 ("Managed save:", "no".to_owned()),
             ];
             for (label, value) in rows {
@@ -481,7 +500,9 @@ async fn execute(conn: &Connection, command: ConnectedCommand) -> Result<String,
             let d = domain(conn, &args.domain).await?;
             let state = conn.domain_state(&d).await.map_err(err)?;
             if args.json {
-                return Ok(json_text(json!({ "name": d.name, "state": state.as_str() })));
+                return Ok(json_text(
+                    json!({ "name": d.name, "state": state.as_str() }),
+                ));
             }
             let _ = writeln!(out, "{state}");
         }
@@ -505,7 +526,12 @@ async fn execute(conn: &Connection, command: ConnectedCommand) -> Result<String,
             let xml = std::fs::read_to_string(&a.file)
                 .map_err(|e| CommandError(format!("Failed to open file '{}': {e}", a.file)))?;
             let defined = conn.define_xml(&xml).await.map_err(err)?;
-            let _ = writeln!(out, "Domain '{}' defined from {}", defined.domain().name, a.file);
+            let _ = writeln!(
+                out,
+                "Domain '{}' defined from {}",
+                defined.domain().name,
+                a.file
+            );
         }
         C::Undefine(a) => {
             let d = domain(conn, &a.domain).await?;
@@ -514,37 +540,54 @@ async fn execute(conn: &Connection, command: ConnectedCommand) -> Result<String,
         }
         C::Start(a) => {
             let d = domain(conn, &a.domain).await?;
-            conn.start(&d).await.map_err(|e| CommandError(format!("Failed to start domain '{}'\nerror: {e}", d.name)))?;
+            conn.start(&d).await.map_err(|e| {
+                CommandError(format!("Failed to start domain '{}'\nerror: {e}", d.name))
+            })?;
             let _ = writeln!(out, "Domain '{}' started", d.name);
         }
         C::Shutdown(a) => {
             let d = domain(conn, &a.domain).await?;
-            conn.shutdown(&d).await.map_err(|e| CommandError(format!("Failed to shutdown domain '{}'\nerror: {e}", d.name)))?;
+            conn.shutdown(&d).await.map_err(|e| {
+                CommandError(format!(
+                    "Failed to shutdown domain '{}'\nerror: {e}",
+                    d.name
+                ))
+            })?;
             let _ = writeln!(out, "Domain '{}' is being shutdown", d.name);
         }
         C::Reboot(a) => {
             let d = domain(conn, &a.domain).await?;
-            conn.reboot(&d).await.map_err(|e| CommandError(format!("Failed to reboot domain '{}'\nerror: {e}", d.name)))?;
+            conn.reboot(&d).await.map_err(|e| {
+                CommandError(format!("Failed to reboot domain '{}'\nerror: {e}", d.name))
+            })?;
             let _ = writeln!(out, "Domain '{}' is being rebooted", d.name);
         }
         C::Reset(a) => {
             let d = domain(conn, &a.domain).await?;
-            conn.reset(&d).await.map_err(|e| CommandError(format!("Failed to reset domain '{}'\nerror: {e}", d.name)))?;
+            conn.reset(&d).await.map_err(|e| {
+                CommandError(format!("Failed to reset domain '{}'\nerror: {e}", d.name))
+            })?;
             let _ = writeln!(out, "Domain '{}' was reset", d.name);
         }
         C::Destroy(a) => {
             let d = domain(conn, &a.domain).await?;
-            conn.destroy(&d).await.map_err(|e| CommandError(format!("Failed to destroy domain '{}'\nerror: {e}", d.name)))?;
+            conn.destroy(&d).await.map_err(|e| {
+                CommandError(format!("Failed to destroy domain '{}'\nerror: {e}", d.name))
+            })?;
             let _ = writeln!(out, "Domain '{}' destroyed", d.name);
         }
         C::Suspend(a) => {
             let d = domain(conn, &a.domain).await?;
-            conn.suspend(&d).await.map_err(|e| CommandError(format!("Failed to suspend domain '{}'\nerror: {e}", d.name)))?;
+            conn.suspend(&d).await.map_err(|e| {
+                CommandError(format!("Failed to suspend domain '{}'\nerror: {e}", d.name))
+            })?;
             let _ = writeln!(out, "Domain '{}' suspended", d.name);
         }
         C::Resume(a) => {
             let d = domain(conn, &a.domain).await?;
-            conn.resume(&d).await.map_err(|e| CommandError(format!("Failed to resume domain '{}'\nerror: {e}", d.name)))?;
+            conn.resume(&d).await.map_err(|e| {
+                CommandError(format!("Failed to resume domain '{}'\nerror: {e}", d.name))
+            })?;
             let _ = writeln!(out, "Domain '{}' resumed", d.name);
         }
         C::Setmem(a) => {
@@ -567,9 +610,15 @@ async fn execute(conn: &Connection, command: ConnectedCommand) -> Result<String,
                 let mut update = SchedulerUpdate::default();
                 for item in &a.set {
                     let (field, value) = item.split_once('=').ok_or_else(|| {
-                        CommandError(format!("invalid scheduler parameter '{item}': expected FIELD=VALUE"))
+                        CommandError(format!(
+                            "invalid scheduler parameter '{item}': expected FIELD=VALUE"
+                        ))
                     })?;
-                    let bad = || CommandError(format!("invalid value '{value}' for scheduler parameter '{field}'"));
+                    let bad = || {
+                        CommandError(format!(
+                            "invalid value '{value}' for scheduler parameter '{field}'"
+                        ))
+                    };
                     match field {
                         "reservation" => update.reservation = Some(value.parse().map_err(|_| bad())?),
                         "limit" => update.limit = Some(value.parse().map_err(|_| bad())?),
@@ -643,7 +692,10 @@ async fn execute(conn: &Connection, command: ConnectedCommand) -> Result<String,
             let d = domain(conn, &a.domain).await?;
             let list = conn.snapshots(&d).await.map_err(err)?;
             let current = list.current().ok_or_else(|| {
-                err(Error::NoSnapshot(format!("the domain '{}' has no current snapshot", d.name)))
+                err(Error::NoSnapshot(format!(
+                    "the domain '{}' has no current snapshot",
+                    d.name
+                )))
             })?;
             if a.name {
                 let _ = writeln!(out, "{}", current.name);
@@ -659,7 +711,9 @@ async fn execute(conn: &Connection, command: ConnectedCommand) -> Result<String,
         C::SnapshotDelete(a) => {
             let name = snapshot_name(&a.target)?;
             let d = domain(conn, &a.target.domain).await?;
-            conn.delete_snapshot(&d, &name, a.children).await.map_err(err)?;
+            conn.delete_snapshot(&d, &name, a.children)
+                .await
+                .map_err(err)?;
             if a.children {
                 let _ = writeln!(out, "Domain snapshot {name} children deleted");
             } else {
@@ -736,7 +790,11 @@ async fn execute(conn: &Connection, command: ConnectedCommand) -> Result<String,
             } else {
                 let dest = Connection::open(&a.desturi, &CredentialSources::from_process())
                     .await
-                    .map_err(|e| CommandError(format!("failed to connect to the destination hypervisor\nerror: {e}")))?;
+                    .map_err(|e| {
+                        CommandError(format!(
+                            "failed to connect to the destination hypervisor\nerror: {e}"
+                        ))
+                    })?;
                 let uri = dest.migration_uri().await.map_err(err)?;
                 let _ = dest.close().await;
                 uri
@@ -785,7 +843,11 @@ fn snapshot_list_text(list: &SnapshotList, args: &SnapshotListArgs) -> String {
     let rows: Vec<Vec<String>> = selected
         .iter()
         .map(|s| {
-            let mut row = vec![s.name.clone(), format_time(s.creation_time), s.state.to_owned()];
+            let mut row = vec![
+                s.name.clone(),
+                format_time(s.creation_time),
+                s.state.to_owned(),
+            ];
             if args.parent {
                 row.push(s.parent.clone().unwrap_or_default());
             }
