@@ -5,11 +5,12 @@
 //! classes VMware cannot provide (`<hostdev>`, `<sound>`, `<watchdog>`...) are refused, so a
 //! definition never silently loses hardware the user asked for.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use super::model::*;
 use super::postparse;
-use super::xmltree::{parse_xml_tree, XmlElement};
+use super::xmltree::{parse_xml_tree, XmlElement, XmlNode};
 use super::DomainXmlError;
 
 /// Device elements libvirt knows that have no VMware equivalent in this driver.
@@ -236,6 +237,16 @@ type Result<T> = std::result::Result<T, DomainXmlError>;
 // Value helpers
 // ---------------------------------------------------------------------------------------------
 
+/// [`XmlElement::text`] without a copy in the usual case of a single text node (numbers,
+/// UUIDs, keywords that are parsed and dropped).
+fn text_of<'e>(element: &'e XmlElement<'_>) -> Cow<'e, str> {
+    match element.children.as_slice() {
+        [] => Cow::Borrowed(""),
+        [XmlNode::Text(text)] => Cow::Borrowed(text),
+        _ => Cow::Owned(element.text()),
+    }
+}
+
 fn attr_string(element: &XmlElement, name: &str) -> Option<String> {
     element.attr(name).map(str::to_string)
 }
@@ -351,7 +362,7 @@ const MAX_MEMORY_KIB: u64 = (i64::MAX as u64).div_ceil(1024);
 /// A memory size element (`<memory unit='MiB'>512</memory>`) in KiB, rounded up as libvirt
 /// does. A missing unit means KiB.
 fn memory_kib(element: &XmlElement, path: &Path<'_>) -> Result<u64> {
-    let text = element.text();
+    let text = text_of(element);
     let value: u64 = parse_number(&text, path, "the size", "a non-negative integer")?;
     let scale = match element.attr("unit") {
         None | Some("") => 1024,
@@ -409,7 +420,7 @@ fn parse_domain(root: &XmlElement, path: &Path<'_>) -> Result<Domain> {
     domain.uuid = optional_uuid(root, path, "uuid")?;
     domain.hwuuid = optional_uuid(root, path, "hwuuid")?;
     if let Some(genid) = root.child("genid") {
-        let text = genid.text();
+        let text = text_of(genid);
         domain.genid = Some(if text.trim().is_empty() {
             GenId::Requested
         } else {
@@ -436,7 +447,7 @@ fn parse_domain(root: &XmlElement, path: &Path<'_>) -> Result<Domain> {
         let cputune_path = path.child("cputune");
         if let Some(shares) = cputune.child("shares") {
             domain.cputune.shares = Some(parse_number(
-                &shares.text(),
+                &text_of(shares),
                 &cputune_path.child("shares"),
                 "<shares>",
                 "a non-negative integer",
@@ -501,8 +512,7 @@ fn parse_domain(root: &XmlElement, path: &Path<'_>) -> Result<Domain> {
 fn optional_uuid(root: &XmlElement, path: &Path<'_>, name: &str) -> Result<Option<Uuid>> {
     root.child(name)
         .map(|element| {
-            element
-                .text()
+            text_of(element)
                 .parse::<Uuid>()
                 .map_err(|err| path.child(name).error(err.0))
         })
@@ -551,7 +561,7 @@ fn parse_memory(root: &XmlElement, path: &Path<'_>, domain: &mut Domain) -> Resu
 }
 
 fn parse_vcpu(vcpu: &XmlElement, path: &Path<'_>) -> Result<Vcpu> {
-    let text = vcpu.text();
+    let text = text_of(vcpu);
     let count: u32 = if text.trim().is_empty() {
         1
     } else {
@@ -611,7 +621,7 @@ fn parse_os(os: &XmlElement, path: &Path<'_>) -> Result<Os> {
     let os_type = os.child("type").ok_or_else(|| {
         type_path.error("the <os><type> element is missing: add <type>hvm</type>")
     })?;
-    let type_text = os_type.text();
+    let type_text = text_of(os_type);
     let type_text = type_text.trim();
     check_vocabulary(type_text, &type_path, "OS type", OS_TYPES)?;
     result.os_type = OsType::from_xml(type_text);
@@ -787,7 +797,7 @@ fn lifecycle(
     match root.child(name) {
         None => Ok(default),
         Some(element) => {
-            let text = element.text();
+            let text = text_of(element);
             closed_value(
                 text.trim(),
                 &path.child(name),
