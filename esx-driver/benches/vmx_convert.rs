@@ -1,7 +1,11 @@
 //! How fast VMX files convert: parse + convert to a domain, and domain -> VMX text, on typical
 //! 2-4 KB files (a vSphere 7 VM with disks, CD-ROM, NICs and VMware's usual bookkeeping).
 //!
-//! Target: 50,000 files per second per direction on one core (20 µs per file).
+//! Target: 50,000 files per second per direction on one core (20 µs per file). The issue's
+//! two figures are `vmx_bytes_to_xml_text` and `xml_text_to_vmx_bytes`; the others split them
+//! into their halves (`vmx_bytes_to_domain` + formatting, `xml_text_to_domain` +
+//! `domain_to_vmx_bytes`) and time an unchanged VMX read/write. Criterion's `thrpt` line is
+//! files per second.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use esx_driver::domain::{format_domain_xml, parse_domain_xml, Domain, FormatOptions};
@@ -141,6 +145,9 @@ fn bench(c: &mut Criterion) {
             let vmx = VmxFile::parse(black_box(TYPICAL_VMX.as_bytes())).unwrap();
             to_xml(&vmx_to_domain(&vmx, &ctx).unwrap())
         })
+    });
+    group.bench_function("xml_text_to_domain", |b| {
+        b.iter(|| parse_domain_xml(black_box(&xml)).unwrap())
     });
     group.bench_function("xml_text_to_vmx_bytes", |b| {
         b.iter(|| {

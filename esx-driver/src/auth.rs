@@ -25,6 +25,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use config::{AuthConfig, CredentialSet};
+/// A password, redacted in `Debug` and `Display`: the client's own type, so credentials pass to
+/// [`esx_vi::Credentials`] as they are.
+pub use esx_vi::Secret;
 
 use crate::uri::{ConnectUri, Scheme};
 
@@ -34,47 +37,6 @@ pub const PASSWORD_ENV: &str = "ESX_PASSWORD";
 pub const AUTH_FILE_ENV: &str = "LIBVIRT_AUTH_FILE";
 /// The system-wide `auth.conf`.
 pub const SYSTEM_AUTH_FILE: &str = "/etc/libvirt/auth.conf";
-
-/// A password. Its `Debug` and `Display` print `***`; [`Secret::expose`] gives the value to the
-/// one place that sends it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    /// The secret value itself.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl From<String> for Secret {
-    fn from(value: String) -> Secret {
-        Secret(value)
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(value: &str) -> Secret {
-        Secret(value.to_owned())
-    }
-}
 
 /// What to find credentials for: one server of a connection.
 #[derive(Clone, Debug, PartialEq, Eq)]

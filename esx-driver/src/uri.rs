@@ -51,6 +51,10 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use esx_vi::tls::ThumbprintParseError;
+/// A SHA-256 certificate fingerprint (`thumbprint=`): the client's type, which pins it as it is.
+pub use esx_vi::Thumbprint;
+
 use crate::auth::Secret;
 use params::QueryParams;
 use syntax::{
@@ -196,64 +200,33 @@ impl fmt::Display for Proxy {
     }
 }
 
-/// A SHA-256 certificate fingerprint (`thumbprint=`), written `AA:BB:...` (32 pairs), the way
-/// `openssl x509 -noout -fingerprint -sha256` prints it.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Thumbprint(pub [u8; 32]);
-
-impl fmt::Display for Thumbprint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, byte) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(":")?;
-            }
-            write!(f, "{byte:02X}")?;
-        }
-        Ok(())
+/// Reads a `thumbprint=` value: a SHA-256 fingerprint `AA:BB:...` (32 pairs, the way
+/// `openssl x509 -noout -fingerprint -sha256` prints it), in upper or lower case hex, separated by
+/// `:` or `-` or not at all. The type is the client's; the error texts are the URI's own.
+fn parse_thumbprint(text: &str) -> Result<Thumbprint, UriError> {
+    const EXPECTED: &str = "a SHA-256 fingerprint: 32 hex pairs like AA:BB:...:FF";
+    const NOT_SHA1: &str =
+        "a SHA-256 fingerprint, not a 20-byte SHA-1 one: 32 hex pairs like AA:BB:...:FF";
+    let invalid = |expected: &'static str| UriError::InvalidParameter {
+        name: "thumbprint".into(),
+        value: text.into(),
+        expected,
+    };
+    // The client's parser also skips blanks, which a URI parameter has never accepted.
+    if text.chars().any(char::is_whitespace) {
+        return Err(invalid(EXPECTED));
     }
-}
-
-impl fmt::Debug for Thumbprint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Thumbprint({self})")
-    }
-}
-
-impl FromStr for Thumbprint {
-    type Err = UriError;
-
-    /// Accepts upper or lower case hex pairs separated by `:` or `-`, or not separated at all.
-    fn from_str(text: &str) -> Result<Self, UriError> {
-        let invalid = |expected: &'static str| UriError::InvalidParameter {
-            name: "thumbprint".into(),
-            value: text.into(),
-            expected,
-        };
-        const EXPECTED: &str = "a SHA-256 fingerprint: 32 hex pairs like AA:BB:...:FF";
-        let mut nibbles = Vec::with_capacity(64);
-        for c in text.chars() {
-            match c {
-                ':' | '-' => {}
-                c => match c.to_digit(16) {
-                    Some(d) => nibbles.push(d as u8),
-                    None => return Err(invalid(EXPECTED)),
-                },
-            }
+    text.parse().map_err(|error| match error {
+        // Exactly 40 hex digits: the client also rounds an odd 41 down to 20 bytes.
+        ThumbprintParseError::WrongLength(20)
+            if text.chars().filter(char::is_ascii_hexdigit).count() == 40 =>
+        {
+            invalid(NOT_SHA1)
         }
-        if nibbles.len() == 40 {
-            return Err(invalid(
-                "a SHA-256 fingerprint, not a 20-byte SHA-1 one: 32 hex pairs like AA:BB:...:FF",
-            ));
+        ThumbprintParseError::WrongLength(_) | ThumbprintParseError::InvalidCharacter(_) => {
+            invalid(EXPECTED)
         }
-        if nibbles.len() != 64 {
-            return Err(invalid(EXPECTED));
-        }
-        let mut bytes = [0u8; 32];
-        for (byte, pair) in bytes.iter_mut().zip(nibbles.chunks_exact(2)) {
-            *byte = (pair[0] << 4) | pair[1];
-        }
-        Ok(Thumbprint(bytes))
-    }
+    })
 }
 
 /// How the server certificate is to be checked, from `no_verify`, `thumbprint` and `cacert`.

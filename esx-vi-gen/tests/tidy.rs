@@ -1,4 +1,4 @@
-//! Cheap repository checks for the generator and the types crate: every source file says why it
+//! Cheap repository checks over every crate of the workspace: every source file says why it
 //! exists in a `//!` line, and no debugging leftovers remain.
 
 use std::path::{Path, PathBuf};
@@ -26,8 +26,8 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn every_file_has_a_module_doc_and_no_leftovers() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = Vec::new();
-    for krate in ["esx-vi-gen", "esx-vi-types"] {
-        for sub in ["src", "tests", "benches"] {
+    for krate in ["esx-vi-gen", "esx-vi-types", "esx-vi", "esx-driver", "tests"] {
+        for sub in ["src", "tests", "benches", "examples"] {
             rust_files(&root.join(krate).join(sub), &mut files);
         }
         files.push(root.join(krate).join("build.rs"));

@@ -251,7 +251,7 @@ async fn connect_client(
         .page_size(RETRIEVE_PAGE_SIZE)
         .credentials(esx_vi::Credentials::new(
             credentials.user.clone(),
-            credentials.password.expose(),
+            credentials.password.clone(),
         ));
     let policy = match uri.tls_policy() {
         TlsPolicy::Pinned(_) if !is_uri_host => match &uri.ca_file {
@@ -265,13 +265,7 @@ async fn connect_client(
         TlsPolicy::SystemRoots => options,
         TlsPolicy::CaFile(path) => options.ca_file(path),
         TlsPolicy::NoVerify => options.no_verify(),
-        TlsPolicy::Pinned(thumbprint) => {
-            let pin = thumbprint
-                .to_string()
-                .parse::<esx_vi::Thumbprint>()
-                .map_err(|e| Error::InvalidArg(format!("thumbprint: {e}")))?;
-            options.pin_thumbprint(pin)
-        }
+        TlsPolicy::Pinned(thumbprint) => options.pin_thumbprint(thumbprint),
     };
     if let Some(proxy) = &uri.proxy {
         options = options.proxy(proxy.url());

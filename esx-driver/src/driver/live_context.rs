@@ -11,6 +11,7 @@ use esx_vi::{ByteRange, DatastorePath};
 use super::connection::Connection;
 use super::error::Result;
 use crate::domain::{DiskBus, Domain};
+use crate::vmx::context::beside_vmx_file;
 use crate::vmx::{split_datastore_path, Error as VmxError, ScsiControllerModel, VmxContext};
 
 /// One datastore and the absolute paths it is mounted at on the host.
@@ -127,13 +128,9 @@ impl VmxContext for LiveContext {
             return Ok(Some(file_name.to_owned()));
         }
         match &self.vmx_location {
-            Some((datastore, directory)) if directory.is_empty() => {
-                Ok(Some(format!("[{datastore}] {file_name}")))
+            Some((datastore, directory)) => {
+                Ok(Some(beside_vmx_file(datastore, directory, file_name)))
             }
-            Some((datastore, directory)) => Ok(Some(format!(
-                "[{datastore}] {}/{file_name}",
-                directory.trim_end_matches('/')
-            ))),
             None => Err(VmxError::FileName(format!(
                 "Cannot resolve the relative file name '{file_name}': the VMX file's location is unknown"
             ))),

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use super::syntax::{is_host_name_char, parse_port, percent_decode};
-use super::{Proxy, ProxyKind, Thumbprint, Transport, UriError, UriWarning, VCenter};
+use super::{
+    parse_thumbprint, Proxy, ProxyKind, Thumbprint, Transport, UriError, UriWarning, VCenter,
+};
 
 /// The known query parameters, validated.
 #[derive(Default)]
@@ -81,7 +83,7 @@ impl QueryParams {
                 self.auto_answer = parse_zero_or_one(value).ok_or_else(|| invalid("0 or 1"))?
             }
             "proxy" => self.proxy = Some(parse_proxy(value)?),
-            "thumbprint" => self.thumbprint = Some(value.parse()?),
+            "thumbprint" => self.thumbprint = Some(parse_thumbprint(value)?),
             "cacert" | "authfile" => {
                 if value.is_empty() {
                     return Err(invalid("a file path"));
@@ -202,5 +204,21 @@ mod tests {
         ] {
             assert_eq!(parse_zero_or_one(text), expected, "{text:?}");
         }
+    }
+
+    #[test]
+    fn thumbprint_keeps_the_uri_rules_over_the_clients_parser() {
+        let sha256 = "AB:".repeat(31) + "AB";
+        assert!(parse_thumbprint(&sha256).is_ok());
+        let expected = |text: &str| match parse_thumbprint(text) {
+            Err(UriError::InvalidParameter { expected, .. }) => expected,
+            other => panic!("{text:?}: {other:?}"),
+        };
+        // The client skips blanks; a URI value with one is refused.
+        assert!(expected(&format!(" {sha256}")).starts_with("a SHA-256 fingerprint: "));
+        assert!(expected(&sha256.replace(':', " ")).starts_with("a SHA-256 fingerprint: "));
+        // Only exactly 40 digits get the SHA-1 hint, not 41 (which the client counts as 20 bytes).
+        assert!(expected(&"A".repeat(40)).contains("not a 20-byte SHA-1 one"));
+        assert!(expected(&"A".repeat(41)).starts_with("a SHA-256 fingerprint: "));
     }
 }

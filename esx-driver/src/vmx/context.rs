@@ -165,6 +165,19 @@ pub fn split_datastore_path(source: &str) -> Option<(&str, &str)> {
     Some((datastore, path))
 }
 
+/// The `[datastore] path` of a relative file name, which VMware resolves against the directory
+/// of the VMX file at `[datastore] directory`.
+pub(crate) fn beside_vmx_file(datastore: &str, directory: &str, file_name: &str) -> String {
+    if directory.is_empty() {
+        format!("[{datastore}] {file_name}")
+    } else {
+        format!(
+            "[{datastore}] {}/{file_name}",
+            directory.trim_end_matches('/')
+        )
+    }
+}
+
 /// Whether a file name is absolute on the host that runs the VM: `/...` (ESX, Linux, macOS),
 /// `C:\...` or `\\server\...` (Windows, for Workstation files).
 fn is_absolute(name: &str) -> bool {
@@ -201,13 +214,9 @@ impl VmxContext for OfflineContext {
             return Ok(Some(file_name.to_owned()));
         }
         match &self.vmx_location {
-            Some((datastore, directory)) if directory.is_empty() => {
-                Ok(Some(format!("[{datastore}] {file_name}")))
+            Some((datastore, directory)) => {
+                Ok(Some(beside_vmx_file(datastore, directory, file_name)))
             }
-            Some((datastore, directory)) => Ok(Some(format!(
-                "[{datastore}] {}/{file_name}",
-                directory.trim_end_matches('/')
-            ))),
             None => Ok(Some(file_name.to_owned())),
         }
     }

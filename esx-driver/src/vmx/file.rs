@@ -619,9 +619,9 @@ fn escape_line_breaking(value: &str) -> String {
 /// Whether [`escape_line_breaking`] changes `value`.
 fn needs_line_escape(value: &str) -> bool {
     // A fold rather than `any`: no early exit, so the compiler can vectorize it.
-    value
-        .bytes()
-        .fold(false, |found, c| found | (c == b'"' || c.is_ascii_control()))
+    value.bytes().fold(false, |found, c| {
+        found | (c == b'"' || c.is_ascii_control())
+    })
 }
 
 /// Appends `<escape>xx` (lowercase hex) for one byte.

@@ -932,20 +932,20 @@ impl Formatter<'_> {
         let address = mac.address.to_string();
         if mac_type == MacType::Generated {
             self.put(
-                join(&prefix, ".addressType"),
+                join(prefix, ".addressType"),
                 if vpx { "vpx" } else { "generated" },
             );
-            self.put(join(&prefix, ".generatedAddress"), address);
+            self.put(join(prefix, ".generatedAddress"), address);
             if !vpx {
-                self.put(join(&prefix, ".generatedAddressOffset"), "0");
+                self.put(join(prefix, ".generatedAddressOffset"), "0");
             }
         } else {
-            self.put(join(&prefix, ".addressType"), "static");
-            self.put(join(&prefix, ".address"), address);
+            self.put(join(prefix, ".addressType"), "static");
+            self.put(join(prefix, ".address"), address);
         }
         if let Some(check) = check {
             self.put(
-                join(&prefix, ".checkMACAddress"),
+                join(prefix, ".checkMACAddress"),
                 if check { "true" } else { "false" },
             );
         }
