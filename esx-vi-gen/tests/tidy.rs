@@ -26,7 +26,13 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn every_file_has_a_module_doc_and_no_leftovers() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = Vec::new();
-    for krate in ["esx-vi-gen", "esx-vi-types", "esx-vi", "esx-driver", "tests"] {
+    for krate in [
+        "esx-vi-gen",
+        "esx-vi-types",
+        "esx-vi",
+        "esx-driver",
+        "tests",
+    ] {
         for sub in ["src", "tests", "benches", "examples"] {
             rust_files(&root.join(krate).join(sub), &mut files);
         }
