@@ -241,8 +241,9 @@ impl RawSoap {
             head.push_str(&format!("Cookie: vmware_soap_session={c}\r\n"));
         }
         head.push_str("\r\n");
-        stream.write_all(head.as_bytes()).expect("send request");
-        stream.write_all(body).expect("send body");
+        let mut request = head.into_bytes();
+        request.extend_from_slice(body);
+        stream.write_all(&request).expect("send request");
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).expect("read response");
         let response = parse_response(&raw);

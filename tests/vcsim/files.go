@@ -3,6 +3,7 @@
 package main
 
 import (
+	"io"
 	"net/http"
 	"os"
 	"path"
@@ -15,6 +16,9 @@ import (
 func (rt *router) serveFolder(w http.ResponseWriter, r *http.Request) {
 	if rt.cfg.strictSessions {
 		if rec := rt.probe(r); rec.Code != http.StatusOK {
+			// Read what the client sends before refusing it: closing a connection with unread
+			// request bytes makes the kernel reset it, and the client may lose the 401.
+			_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 64<<20))
 			http.Error(w, "not authenticated: log in first and send the vmware_soap_session cookie", http.StatusUnauthorized)
 			return
 		}
