@@ -7,7 +7,7 @@ use esx_vi::types::{
 };
 
 use super::connection::Connection;
-use super::domains::DomainRef;
+use super::domain::DomainRef;
 use super::error::{Error, Result};
 use crate::uri::MigrationUri;
 

@@ -1,31 +1,25 @@
-//! The hypervisor driver: a [`Connection`] to an ESX host or to a host under vCenter, and every
-//! domain operation libvirt's ESX driver offers, on top of the `esx-vi` client and the VMX
-//! conversion. `esx-virsh` is a thin layer over this API.
+//! The hypervisor driver: a [`Connection`] to an ESX host or to a host under vCenter, and the
+//! drivers libvirt's ESX driver is made of, each a module of its own over that connection (as
+//! libvirt's `esx_driver.c`, `esx_storage_driver.c`, `esx_network_driver.c` and
+//! `esx_interface_driver.c` share one `esxPrivate`). `esx-virsh` is a thin layer over this API.
 //!
 //! - [`connection`]: [`Connection::open`] (URI -> credentials -> client -> host context).
-//! - [`domains`]: listing and lookups (a constant number of SOAP calls), the power lifecycle,
-//!   dominfo/domstate.
-//! - [`config`]: dumpxml, define (create or update, undone on failure), undefine.
-//! - [`live_context`]: the VMX conversion's context against the host's datastores.
-//! - [`tuning`]: memory, vCPUs, scheduler and memory parameters, autostart.
-//! - [`snapshots`]: snapshot create/list/tree/current/revert/delete/XML.
+//! - [`domain`]: the domain driver: listing, lookups, lifecycle, configuration, tuning, snapshots.
 //! - [`host`]: nodeinfo, capabilities, hostname, version, free memory, migration.
 //! - [`error`]: errors in libvirt's words.
+//!
+//! The storage, network and interface drivers join as `storage`, `network` and `interface`
+//! beside `domain`.
 
-pub mod config;
 pub mod connection;
-pub mod domains;
+pub mod domain;
 pub mod error;
 pub mod host;
-pub mod live_context;
-pub mod snapshots;
-pub mod tuning;
 
-pub use config::Defined;
 pub use connection::{Connection, VCenterLink};
-pub use domains::{id_of_moref, DomainInfo, DomainRef, DomainState, ListFilter};
+pub use domain::{
+    id_of_moref, DatastoreMount, Defined, DomainInfo, DomainRef, DomainState, ListFilter,
+    LiveContext, SchedulerParams, SchedulerUpdate, Snapshot, SnapshotList,
+};
 pub use error::{Error, Result};
 pub use host::{HypervisorVersion, NodeInfo};
-pub use live_context::{DatastoreMount, LiveContext};
-pub use snapshots::{Snapshot, SnapshotList};
-pub use tuning::{SchedulerParams, SchedulerUpdate};

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use clap::{Args, Subcommand};
 use esx_driver::auth::CredentialSources;
-use esx_driver::driver::snapshots::{format_time, snapshot_xml};
+use esx_driver::driver::domain::snapshots::{format_time, snapshot_xml};
 use esx_driver::driver::{Connection, DomainRef, Error, ListFilter, SchedulerUpdate, SnapshotList};
 use esx_driver::uri::MigrationUri;
 use serde_json::json;

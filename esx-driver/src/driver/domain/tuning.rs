@@ -9,9 +9,9 @@ use esx_vi::types::{
     VirtualMachineConfigSpec,
 };
 
-use super::connection::Connection;
-use super::domains::{long_at, DomainRef, DomainState};
-use super::error::{Error, Result};
+use super::lookup::{long_at, DomainRef, DomainState};
+use crate::driver::connection::Connection;
+use crate::driver::error::{Error, Result};
 
 /// The `allocation` scheduler's parameters, as libvirt's ESX driver reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

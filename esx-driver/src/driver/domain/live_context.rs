@@ -8,9 +8,9 @@ use std::collections::HashMap;
 use esx_vi::types::DatastoreProperties;
 use esx_vi::{ByteRange, DatastorePath};
 
-use super::connection::Connection;
-use super::error::Result;
 use crate::domain::{DiskBus, Domain};
+use crate::driver::connection::Connection;
+use crate::driver::error::Result;
 use crate::vmx::context::beside_vmx_file;
 use crate::vmx::{split_datastore_path, Error as VmxError, ScsiControllerModel, VmxContext};
 

@@ -7,10 +7,10 @@ use esx_vi::types::{
 };
 use esx_vi::TaskWait;
 
-use super::connection::Connection;
-use super::domains::DomainRef;
-use super::error::{Error, Result};
+use super::lookup::DomainRef;
 use crate::domain::escape_into;
+use crate::driver::connection::Connection;
+use crate::driver::error::{Error, Result};
 
 /// One snapshot of a domain.
 #[derive(Debug, Clone, PartialEq, Eq)]

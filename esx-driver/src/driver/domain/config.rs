@@ -11,11 +11,11 @@ use esx_vi::types::{
 };
 use esx_vi::{ByteRange, DatastorePath, TaskWait, TransportError};
 
-use super::connection::Connection;
-use super::domains::{domain_ref_of, long_at, DomainRef, DomainState};
-use super::error::{Error, Result};
 use super::live_context::LiveContext;
+use super::lookup::{domain_ref_of, long_at, DomainRef, DomainState};
 use crate::domain::{format_domain_xml, Domain, FormatOptions, Memory, Uuid, Vcpu};
+use crate::driver::connection::Connection;
+use crate::driver::error::{Error, Result};
 use crate::vmx::{domain_to_vmx, update_vmx, vmx_to_domain, VmxFile};
 
 /// How `define` went.
@@ -243,7 +243,7 @@ impl Connection {
     /// same UUID (or, when the XML has none, the same name).
     pub async fn define_xml(&self, xml: &str) -> Result<Defined> {
         let domain = Domain::from_xml(xml)?;
-        let all = self.list_domains(super::domains::ListFilter::All).await?;
+        let all = self.list_domains(super::lookup::ListFilter::All).await?;
         let by_uuid = domain
             .uuid
             .and_then(|u| all.iter().find(|d| d.has_uuid(&u)).cloned())

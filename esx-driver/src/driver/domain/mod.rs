@@ -1,0 +1,22 @@
+//! The domain driver (libvirt's `esx_driver.c` domain half): every domain operation on a
+//! [`Connection`](crate::driver::Connection), each group in a module of its own.
+//!
+//! - [`lookup`]: listing and lookups (a constant number of SOAP calls), dominfo/domstate.
+//! - [`lifecycle`]: start, shutdown, reboot, destroy, suspend, resume, reset.
+//! - [`config`]: dumpxml, define (create or update, undone on failure), undefine.
+//! - [`live_context`]: the VMX conversion's context against the host's datastores.
+//! - [`tuning`]: memory, vCPUs, scheduler and memory parameters, autostart.
+//! - [`snapshots`]: snapshot create/list/tree/current/revert/delete/XML.
+
+pub mod config;
+pub mod lifecycle;
+pub mod live_context;
+pub mod lookup;
+pub mod snapshots;
+pub mod tuning;
+
+pub use config::Defined;
+pub use live_context::{DatastoreMount, LiveContext};
+pub use lookup::{id_of_moref, DomainInfo, DomainRef, DomainState, ListFilter};
+pub use snapshots::{Snapshot, SnapshotList};
+pub use tuning::{SchedulerParams, SchedulerUpdate};
