@@ -179,3 +179,46 @@ fn help_states_the_default_hardware_version() {
     );
     assert!(help.contains("[default: 21]"), "{help}");
 }
+
+#[test]
+fn help_lists_the_commands_of_every_group() {
+    let output = run(&["--help"], None);
+    assert!(output.status.success());
+    let help = stdout(&output);
+    // One command of each group, and every power transition (built from a table, not derived).
+    for command in [
+        "domxml-to-native",
+        "dominfo",
+        "start",
+        "shutdown",
+        "reboot",
+        "reset",
+        "destroy",
+        "suspend",
+        "resume",
+        "snapshot-list",
+        "nodeinfo",
+    ] {
+        assert!(
+            help.lines()
+                .any(|line| line.trim_start().starts_with(&format!("{command} "))),
+            "{command} missing from {help}"
+        );
+    }
+}
+
+#[test]
+fn power_transitions_need_a_domain() {
+    let output = run(&["suspend"], None);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let err = stderr(&output);
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains("<DOMAIN>"), "{err}");
+
+    let output = run(&["resume", "--help"], None);
+    assert!(output.status.success());
+    let help = stdout(&output);
+    assert!(help.starts_with("Resume a suspended domain\n"), "{help}");
+    assert!(help.contains("<DOMAIN>  Domain name, id or uuid"), "{help}");
+}

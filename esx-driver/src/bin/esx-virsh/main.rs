@@ -1,58 +1,98 @@
-//! `esx-virsh`: virsh-style command line for VMware, starting with the offline VMX conversions.
+//! `esx-virsh`: virsh for VMware ESX hosts and vCenter servers, over the `esx_driver` library.
 //!
-//! Each command is a variant of [`Command`] with its own argument struct and a `run` function
-//! that returns the text to print, so commands that need a connection (`-c/--connect URI`,
-//! `list`, `dominfo`, ...) slot in as further variants plus a global option, sharing the same
-//! error handling: `error: <message>` on stderr, exit status 1, nothing on stdout.
+//! It lists, inspects, defines, tunes, starts and stops, snapshots and migrates domains (VMs),
+//! reports on the host, and converts between VMX files and libvirt domain XML, with virsh's
+//! command names, arguments, output and messages; `--json` gives scripts a stable shape for the
+//! list and information commands.
+//!
+//! Commands come in groups, one module each: `convert` works on files without a connection; the
+//! groups registered in `connected_groups!` (`domain`, `lifecycle`, `snapshot`, `host`) run on
+//! a connection that `session` opens from `-c URI` or `LIBVIRT_DEFAULT_URI` and closes after the
+//! command. A group is a clap `Subcommand` enum named `Command` with
+//! `async fn run(self, &Connection) -> Result<String, CommandError>`; adding one is a module and
+//! a line in `connected_groups!`. What groups share: `lookup` (arguments that name a domain, and
+//! their lookups), `output` (tables, `Label: value` lists, JSON views), `args` (sizes with units).
+//!
+//! A command returns the text to print or a [`CommandError`]; `main` prints the one on stdout
+//! and turns the other into virsh's `error: ...` lines on stderr with exit status 1 and nothing on
+//! stdout ([`CommandError::report`], the only place that does).
 
-mod connected;
-mod domxml;
+mod args;
+mod convert;
+mod error;
+mod lookup;
+mod output;
+mod session;
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use esx_driver::driver::Connection;
+
+use crate::error::CommandError;
+
+/// Registers the command groups that need a connection, in `--help` order. Each line
+/// `module => Variant` declares the module and makes its `Command` enum a part of the command
+/// line, dispatched to its `run`.
+macro_rules! connected_groups {
+    ($($module:ident => $variant:ident,)*) => {
+        $(mod $module;)*
+
+        /// The commands that talk to a host or vCenter.
+        #[derive(Debug, Subcommand)]
+        enum ConnectedCommand {
+            $(
+                #[command(flatten)]
+                $variant($module::Command),
+            )*
+        }
+
+        impl ConnectedCommand {
+            /// Runs the command on `conn` and returns what to print.
+            async fn run(self, conn: &Connection) -> Result<String, CommandError> {
+                match self {
+                    $(ConnectedCommand::$variant(command) => command.run(conn).await,)*
+                }
+            }
+        }
+    };
+}
+
+connected_groups! {
+    domain => Domain,
+    lifecycle => Lifecycle,
+    snapshot => Snapshot,
+    host => Host,
+}
 
 /// Manage VMware ESX hosts and vCenter servers the way virsh manages libvirt domains.
 #[derive(Debug, Parser)]
 #[command(
     name = "esx-virsh",
     version,
-    about = "virsh for VMware ESX and vCenter: libvirt domain XML <-> VMX conversion",
+    about = "virsh for VMware ESX and vCenter: domains, snapshots, the host, VMX <-> domain XML",
     long_about = None
 )]
 struct Cli {
     #[command(flatten)]
-    global: connected::GlobalArgs,
+    global: session::GlobalArgs,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Convert a native VM configuration (a VMX file) to libvirt domain XML.
-    DomxmlFromNative(domxml::FromNativeArgs),
-    /// Convert libvirt domain XML to a native VM configuration (a VMX file).
-    DomxmlToNative(domxml::ToNativeArgs),
     #[command(flatten)]
-    Connected(connected::ConnectedCommand),
-}
-
-/// A failed command: the message printed after `error: `.
-#[derive(Debug)]
-pub struct CommandError(pub String);
-
-impl<E: std::fmt::Display> From<E> for CommandError {
-    fn from(error: E) -> Self {
-        CommandError(error.to_string())
-    }
+    Convert(convert::Command),
+    #[command(flatten)]
+    Connected(ConnectedCommand),
 }
 
 fn run(cli: Cli) -> Result<String, CommandError> {
     match cli.command {
-        Command::DomxmlFromNative(args) => domxml::from_native(&args),
-        Command::DomxmlToNative(args) => domxml::to_native(&args),
-        Command::Connected(command) => connected::run(cli.global, command),
+        Command::Convert(command) => command.run(),
+        Command::Connected(command) => session::run(&cli.global, command),
     }
 }
 
@@ -78,9 +118,20 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(CommandError(message)) => {
-            eprintln!("error: {message}");
-            ExitCode::from(1)
-        }
+        Err(error) => error.report(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// clap's own checks over the whole command line: among them, no two groups define a
+    /// command of the same name.
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

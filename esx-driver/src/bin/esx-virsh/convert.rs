@@ -1,19 +1,20 @@
-//! `domxml-from-native` and `domxml-to-native`: VMX <-> domain XML without a connection.
+//! Conversions without a connection: `domxml-from-native` (a VMX file to domain XML) and
+//! `domxml-to-native` (domain XML to a VMX file).
 
 use std::io::Read;
 use std::path::Path;
 
-use clap::Args;
+use clap::{Args, Subcommand};
 use esx_driver::domain::parse_domain_xml;
 use esx_driver::vmx::{self, OfflineContext, VmxFile};
 
-use crate::CommandError;
+use crate::error::CommandError;
 
 /// The native formats these commands understand (virsh's names).
 const SUPPORTED_FORMATS: &[&str] = &["vmware-vmx"];
 
 #[derive(Debug, Args)]
-pub struct FromNativeArgs {
+pub(crate) struct FromNativeArgs {
     /// Native format of the input: vmware-vmx.
     format: String,
     /// The VMX file to convert, or '-' for standard input.
@@ -21,7 +22,7 @@ pub struct FromNativeArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ToNativeArgs {
+pub(crate) struct ToNativeArgs {
     /// Native format of the output: vmware-vmx.
     format: String,
     /// The domain XML file to convert, or '-' for standard input.
@@ -32,11 +33,30 @@ pub struct ToNativeArgs {
     hw_version: u32,
 }
 
+/// The conversion commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Convert a native VM configuration (a VMX file) to libvirt domain XML.
+    DomxmlFromNative(FromNativeArgs),
+    /// Convert libvirt domain XML to a native VM configuration (a VMX file).
+    DomxmlToNative(ToNativeArgs),
+}
+
+impl Command {
+    /// Runs the conversion and returns what to print.
+    pub(crate) fn run(self) -> Result<String, CommandError> {
+        match self {
+            Command::DomxmlFromNative(args) => from_native(&args),
+            Command::DomxmlToNative(args) => to_native(&args),
+        }
+    }
+}
+
 fn check_format(format: &str) -> Result<(), CommandError> {
     if SUPPORTED_FORMATS.contains(&format) {
         Ok(())
     } else {
-        Err(CommandError(format!(
+        Err(CommandError::new(format!(
             "unsupported native format '{format}'; supported: {}",
             SUPPORTED_FORMATS.join(", ")
         )))
@@ -48,10 +68,10 @@ fn read_input(file: &str) -> Result<Vec<u8>, CommandError> {
         let mut bytes = Vec::new();
         std::io::stdin()
             .read_to_end(&mut bytes)
-            .map_err(|e| CommandError(format!("cannot read standard input: {e}")))?;
+            .map_err(|e| CommandError::new(format!("cannot read standard input: {e}")))?;
         return Ok(bytes);
     }
-    std::fs::read(file).map_err(|e| CommandError(format!("cannot read '{file}': {e}")))
+    std::fs::read(file).map_err(|e| CommandError::new(format!("cannot read '{file}': {e}")))
 }
 
 /// The offline context for a VMX file: when the file itself lives on a datastore
@@ -76,7 +96,7 @@ fn context_for(file: &str) -> OfflineContext {
     context.with_vmx_location(datastore, directory)
 }
 
-pub fn from_native(args: &FromNativeArgs) -> Result<String, CommandError> {
+fn from_native(args: &FromNativeArgs) -> Result<String, CommandError> {
     check_format(&args.format)?;
     let bytes = read_input(&args.file)?;
     let vmx = VmxFile::parse(&bytes)?;
@@ -85,10 +105,10 @@ pub fn from_native(args: &FromNativeArgs) -> Result<String, CommandError> {
     Ok(domain.to_xml())
 }
 
-pub fn to_native(args: &ToNativeArgs) -> Result<String, CommandError> {
+fn to_native(args: &ToNativeArgs) -> Result<String, CommandError> {
     check_format(&args.format)?;
     if !(vmx::OLDEST_HW_VERSION..=vmx::NEWEST_HW_VERSION).contains(&args.hw_version) {
-        return Err(CommandError(format!(
+        return Err(CommandError::new(format!(
             "--hw-version {} is not supported; expected {} to {}",
             args.hw_version,
             vmx::OLDEST_HW_VERSION,
@@ -97,7 +117,7 @@ pub fn to_native(args: &ToNativeArgs) -> Result<String, CommandError> {
     }
     let bytes = read_input(&args.file)?;
     let text = String::from_utf8(bytes)
-        .map_err(|_| CommandError(format!("'{}' is not UTF-8 text", args.file)))?;
+        .map_err(|_| CommandError::new(format!("'{}' is not UTF-8 text", args.file)))?;
     let domain = parse_domain_xml(&text)?;
     let vmx = vmx::domain_to_vmx(&domain, &OfflineContext::new(), args.hw_version)?;
     Ok(vmx.to_text())

@@ -1,0 +1,499 @@
+//! Domains: listing and information (`list`, `dominfo`, `domstate`, `domid`, `domname`,
+//! `domuuid`, `dumpxml`), definition (`define`, `undefine`), tuning (`setmem`, `setmaxmem`,
+//! `setvcpus`, `schedinfo`, `memtune`, `autostart`) and `migrate`.
+
+use clap::{Args, Subcommand};
+use esx_driver::driver::{Connection, DomainInfo, DomainRef, ListFilter, SchedulerUpdate};
+use esx_driver::uri::MigrationUri;
+use serde::Serialize;
+
+use crate::args::parse_size_kib;
+use crate::error::CommandError;
+use crate::lookup::{self, DomainArg};
+use crate::output::{fields, json, line, table};
+use crate::session;
+
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// List all domains, active and inactive
+    #[arg(long)]
+    all: bool,
+    /// List inactive domains only
+    #[arg(long)]
+    inactive: bool,
+    /// Print names only
+    #[arg(long)]
+    name: bool,
+    /// Print UUIDs only
+    #[arg(long)]
+    uuid: bool,
+    /// Print a JSON array
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InfoArgs {
+    /// Domain name, id or uuid
+    domain: String,
+    /// Print a JSON object
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DefineArgs {
+    /// File containing an XML domain description
+    file: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MemoryArgs {
+    /// Domain name, id or uuid
+    domain: String,
+    /// New size, in KiB unless a unit is given (K, M, G, T, KiB, MiB, GiB, KB, MB, GB)
+    size: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VcpusArgs {
+    /// Domain name, id or uuid
+    domain: String,
+    /// Number of virtual CPUs
+    count: u32,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SchedinfoArgs {
+    /// Domain name, id or uuid
+    domain: String,
+    /// Set a parameter: reservation=MHz, limit=MHz|-1, shares=N|-1(low)|-2(normal)|-3(high)
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    set: Vec<String>,
+    /// Print a JSON object
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MemtuneArgs {
+    /// Domain name, id or uuid
+    domain: String,
+    /// Guaranteed memory (the reservation), in KiB unless a unit is given
+    #[arg(long = "min-guarantee", value_name = "SIZE")]
+    min_guarantee: Option<String>,
+    /// Print a JSON object
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AutostartArgs {
+    /// Domain name, id or uuid
+    domain: String,
+    /// Disable autostarting
+    #[arg(long)]
+    disable: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MigrateArgs {
+    /// Domain name, id or uuid
+    domain: String,
+    /// Destination: a vpx:// connection URI of the target host, or a vpxmigr:// URI
+    desturi: String,
+    /// Accepted for compatibility: VMware migrates running VMs live anyway
+    #[arg(long)]
+    live: bool,
+}
+
+/// The domain commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// List domains
+    List(ListArgs),
+    /// Domain information
+    Dominfo(InfoArgs),
+    /// Domain state
+    Domstate(InfoArgs),
+    /// Convert a domain name or UUID to its id
+    Domid(DomainArg),
+    /// Convert a domain id or UUID to its name
+    Domname(DomainArg),
+    /// Convert a domain name or id to its UUID
+    Domuuid(DomainArg),
+    /// Domain information in XML
+    Dumpxml(DomainArg),
+    /// Define (but don't start) a domain from an XML file
+    Define(DefineArgs),
+    /// Undefine a domain
+    Undefine(DomainArg),
+    /// Change memory allocation
+    Setmem(MemoryArgs),
+    /// Change maximum memory limit
+    Setmaxmem(MemoryArgs),
+    /// Change number of virtual CPUs
+    Setvcpus(VcpusArgs),
+    /// Show/set scheduler parameters
+    Schedinfo(SchedinfoArgs),
+    /// Get or set memory parameters
+    Memtune(MemtuneArgs),
+    /// Autostart a domain
+    Autostart(AutostartArgs),
+    /// Migrate domain to another host
+    Migrate(MigrateArgs),
+}
+
+impl Command {
+    /// Runs the command on `conn` and returns what to print.
+    pub(crate) async fn run(self, conn: &Connection) -> Result<String, CommandError> {
+        match self {
+            Command::List(args) => list(conn, &args).await,
+            Command::Dominfo(args) => dominfo(conn, &args).await,
+            Command::Domstate(args) => domstate(conn, &args).await,
+            Command::Domid(args) => Ok(line(lookup::domain(conn, &args.domain).await?.id_text())),
+            Command::Domname(args) => Ok(line(lookup::domain(conn, &args.domain).await?.name)),
+            Command::Domuuid(args) => {
+                Ok(line(lookup::domain(conn, &args.domain).await?.uuid_text()))
+            }
+            Command::Dumpxml(args) => {
+                let dom = lookup::domain(conn, &args.domain).await?;
+                Ok(conn.domain_xml(&dom).await?)
+            }
+            Command::Define(args) => define(conn, &args).await,
+            Command::Undefine(args) => {
+                let dom = lookup::domain(conn, &args.domain).await?;
+                conn.undefine(&dom).await?;
+                Ok(line(format_args!("Domain '{}' has been undefined", dom.name)))
+            }
+            Command::Setmem(args) => {
+                let kib = parse_size_kib(&args.size)?;
+                let dom = lookup::domain(conn, &args.domain).await?;
+                conn.set_memory(&dom, kib).await?;
+                Ok(String::new())
+            }
+            Command::Setmaxmem(args) => {
+                let kib = parse_size_kib(&args.size)?;
+                let dom = lookup::domain(conn, &args.domain).await?;
+                conn.set_max_memory(&dom, kib).await?;
+                Ok(String::new())
+            }
+            Command::Setvcpus(args) => {
+                let dom = lookup::domain(conn, &args.domain).await?;
+                conn.set_vcpus(&dom, args.count).await?;
+                Ok(String::new())
+            }
+            Command::Schedinfo(args) => schedinfo(conn, &args).await,
+            Command::Memtune(args) => memtune(conn, &args).await,
+            Command::Autostart(args) => {
+                let dom = lookup::domain(conn, &args.domain).await?;
+                conn.set_autostart(&dom, !args.disable).await?;
+                let marked = if args.disable { "unmarked" } else { "marked" };
+                Ok(line(format_args!(
+                    "Domain '{}' {marked} as autostarted",
+                    dom.name
+                )))
+            }
+            Command::Migrate(args) => migrate(conn, &args).await,
+        }
+    }
+}
+
+/// A domain in `list --json`.
+#[derive(Serialize)]
+struct DomainView<'a> {
+    id: Option<i32>,
+    name: &'a str,
+    state: &'static str,
+    uuid: Option<String>,
+}
+
+impl<'a> DomainView<'a> {
+    fn of(dom: &'a DomainRef) -> Self {
+        DomainView {
+            id: dom.id,
+            name: &dom.name,
+            state: dom.state.as_str(),
+            uuid: dom.uuid.map(|u| u.to_string()),
+        }
+    }
+}
+
+/// `dominfo --json`.
+#[derive(Serialize)]
+struct DomainInfoView<'a> {
+    autostart: bool,
+    id: Option<i32>,
+    managed_save: bool,
+    max_memory_kib: u64,
+    name: &'a str,
+    os_type: &'static str,
+    persistent: bool,
+    state: &'static str,
+    used_memory_kib: u64,
+    uuid: Option<String>,
+    vcpus: u32,
+}
+
+impl<'a> DomainInfoView<'a> {
+    fn of(info: &'a DomainInfo) -> Self {
+        DomainInfoView {
+            autostart: info.autostart,
+            id: info.domain.id,
+            // VMware has no managed save, and every VM it knows is persistent.
+            managed_save: false,
+            max_memory_kib: info.max_memory_kib,
+            name: &info.domain.name,
+            os_type: "hvm",
+            persistent: true,
+            state: info.domain.state.as_str(),
+            used_memory_kib: info.memory_kib,
+            uuid: info.domain.uuid.map(|u| u.to_string()),
+            vcpus: info.vcpus,
+        }
+    }
+}
+
+/// `domstate --json`.
+#[derive(Serialize)]
+struct DomainStateView<'a> {
+    name: &'a str,
+    state: &'static str,
+}
+
+/// `schedinfo --json`.
+#[derive(Serialize)]
+struct SchedulerView {
+    limit: i64,
+    reservation: i64,
+    scheduler: &'static str,
+    shares: i32,
+}
+
+/// `memtune --json`.
+#[derive(Serialize)]
+struct MemtuneView {
+    min_guarantee_kib: u64,
+}
+
+async fn list(conn: &Connection, args: &ListArgs) -> Result<String, CommandError> {
+    let filter = if args.all {
+        ListFilter::All
+    } else if args.inactive {
+        ListFilter::Inactive
+    } else {
+        ListFilter::Active
+    };
+    let domains = conn.list_domains(filter).await?;
+    if args.json {
+        return json(&domains.iter().map(DomainView::of).collect::<Vec<_>>());
+    }
+    if args.name || args.uuid {
+        return Ok(domains
+            .iter()
+            .map(|d| match (args.uuid, args.name) {
+                (true, true) => format!("{:<36}  {}\n", d.uuid_text(), d.name),
+                (true, false) => line(d.uuid_text()),
+                _ => line(&d.name),
+            })
+            .collect());
+    }
+    let rows: Vec<Vec<String>> = domains
+        .iter()
+        .map(|d| vec![d.id_text(), d.name.clone(), d.state.to_string()])
+        .collect();
+    Ok(table(&["Id", "Name", "State"], &rows))
+}
+
+async fn dominfo(conn: &Connection, args: &InfoArgs) -> Result<String, CommandError> {
+    let dom = lookup::domain(conn, &args.domain).await?;
+    let info = conn.domain_info(&dom).await?;
+    if args.json {
+        return json(&DomainInfoView::of(&info));
+    }
+    let autostart = if info.autostart { "enable" } else { "disable" };
+    Ok(fields(
+        15,
+        &[
+            ("Id:", info.domain.id_text()),
+            ("Name:", info.domain.name.clone()),
+            ("UUID:", info.domain.uuid_text()),
+            ("OS Type:", "hvm".to_owned()),
+            ("State:", info.domain.state.to_string()),
+            ("CPU(s):", info.vcpus.to_string()),
+            ("Max memory:", format!("{} KiB", info.max_memory_kib)),
+            ("Used memory:", format!("{} KiB", info.memory_kib)),
+            ("Persistent:", "yes".to_owned()),
+            ("Autostart:", autostart.to_owned()),
+            ("Managed save:", "no".to_owned()),
+        ],
+    ))
+}
+
+async fn domstate(conn: &Connection, args: &InfoArgs) -> Result<String, CommandError> {
+    let dom = lookup::domain(conn, &args.domain).await?;
+    let state = conn.domain_state(&dom).await?;
+    if args.json {
+        return json(&DomainStateView {
+            name: &dom.name,
+            state: state.as_str(),
+        });
+    }
+    Ok(line(state))
+}
+
+async fn define(conn: &Connection, args: &DefineArgs) -> Result<String, CommandError> {
+    let xml = std::fs::read_to_string(&args.file)
+        .map_err(|e| CommandError::new(format!("Failed to open file '{}': {e}", args.file)))?;
+    let defined = conn.define_xml(&xml).await?;
+    Ok(line(format_args!(
+        "Domain '{}' defined from {}",
+        defined.domain().name,
+        args.file
+    )))
+}
+
+/// `--set FIELD=VALUE` items as one update.
+fn scheduler_update(items: &[String]) -> Result<SchedulerUpdate, CommandError> {
+    let mut update = SchedulerUpdate::default();
+    for item in items {
+        let (field, value) = item.split_once('=').ok_or_else(|| {
+            CommandError::new(format!(
+                "invalid scheduler parameter '{item}': expected FIELD=VALUE"
+            ))
+        })?;
+        let bad = || {
+            CommandError::new(format!(
+                "invalid value '{value}' for scheduler parameter '{field}'"
+            ))
+        };
+        match field {
+            "reservation" => update.reservation = Some(value.parse().map_err(|_| bad())?),
+            "limit" => update.limit = Some(value.parse().map_err(|_| bad())?),
+            "shares" => update.shares = Some(value.parse().map_err(|_| bad())?),
+            other => {
+                return Err(CommandError::new(format!(
+                    "invalid scheduler parameter '{other}': expected reservation, limit or shares"
+                )))
+            }
+        }
+    }
+    Ok(update)
+}
+
+async fn schedinfo(conn: &Connection, args: &SchedinfoArgs) -> Result<String, CommandError> {
+    let dom = lookup::domain(conn, &args.domain).await?;
+    if !args.set.is_empty() {
+        let update = scheduler_update(&args.set)?;
+        conn.set_scheduler_params(&dom, update).await?;
+    }
+    let params = conn.scheduler_params(&dom).await?;
+    if args.json {
+        return json(&SchedulerView {
+            limit: params.limit,
+            reservation: params.reservation,
+            scheduler: "allocation",
+            shares: params.shares,
+        });
+    }
+    Ok([
+        ("Scheduler", "allocation".to_owned()),
+        ("reservation", params.reservation.to_string()),
+        ("limit", params.limit.to_string()),
+        ("shares", params.shares.to_string()),
+    ]
+    .iter()
+    .map(|(name, value)| format!("{name:<15}: {value}\n"))
+    .collect())
+}
+
+async fn memtune(conn: &Connection, args: &MemtuneArgs) -> Result<String, CommandError> {
+    let dom = lookup::domain(conn, &args.domain).await?;
+    if let Some(size) = &args.min_guarantee {
+        let kib = parse_size_kib(size)?;
+        conn.set_memory_min_guarantee(&dom, kib).await?;
+        return Ok(String::new());
+    }
+    let min = conn.memory_min_guarantee(&dom).await?;
+    if args.json {
+        return json(&MemtuneView {
+            min_guarantee_kib: min,
+        });
+    }
+    Ok(format!("{:<15}: {min}\n", "min_guarantee"))
+}
+
+async fn migrate(conn: &Connection, args: &MigrateArgs) -> Result<String, CommandError> {
+    let dom = lookup::domain(conn, &args.domain).await?;
+    let destination = if args.desturi.to_ascii_lowercase().starts_with("vpxmigr://") {
+        MigrationUri::parse(&args.desturi)?
+    } else {
+        let dest = session::open(&args.desturi).await.map_err(|e| {
+            CommandError::while_doing("failed to connect to the destination hypervisor", e)
+        })?;
+        let uri = dest.migration_uri().await?;
+        let _ = dest.close().await;
+        uri
+    };
+    conn.migrate(&dom, &destination).await?;
+    Ok(String::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::assert_json_keys_sorted;
+
+    #[test]
+    fn json_views_keep_their_key_order() {
+        assert_json_keys_sorted(&DomainView {
+            id: Some(1),
+            name: "web",
+            state: "running",
+            uuid: None,
+        });
+        assert_json_keys_sorted(&DomainInfoView {
+            autostart: false,
+            id: None,
+            managed_save: false,
+            max_memory_kib: 1,
+            name: "web",
+            os_type: "hvm",
+            persistent: true,
+            state: "shut off",
+            used_memory_kib: 1,
+            uuid: None,
+            vcpus: 1,
+        });
+        assert_json_keys_sorted(&DomainStateView {
+            name: "web",
+            state: "paused",
+        });
+        assert_json_keys_sorted(&SchedulerView {
+            limit: -1,
+            reservation: 0,
+            scheduler: "allocation",
+            shares: -2,
+        });
+        assert_json_keys_sorted(&MemtuneView {
+            min_guarantee_kib: 0,
+        });
+    }
+
+    #[test]
+    fn scheduler_items_become_one_update() {
+        let items = ["reservation=100".to_owned(), "shares=-3".to_owned()];
+        let update = scheduler_update(&items).unwrap();
+        assert_eq!(update.reservation, Some(100));
+        assert_eq!(update.shares, Some(-3));
+        assert_eq!(update.limit, None);
+        for (item, message) in [
+            ("limit", "expected FIELD=VALUE"),
+            ("limit=x", "invalid value 'x' for scheduler parameter 'limit'"),
+            ("cpu=1", "expected reservation, limit or shares"),
+        ] {
+            let error = scheduler_update(&[item.to_owned()]).unwrap_err();
+            assert!(format!("{error:?}").contains(message), "{error:?}");
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! A failed command and the one place it becomes virsh's `error: ...` lines.
+
+use std::fmt::Display;
+use std::process::ExitCode;
+
+/// Why a command failed: what it was doing (virsh's first `error:` line, e.g. `Failed to start
+/// domain 'web'`), when that says more than the cause alone, and the cause.
+#[derive(Debug)]
+pub(crate) struct CommandError {
+    doing: Option<String>,
+    cause: String,
+}
+
+impl CommandError {
+    /// A failure that needs no context: a bad argument, or a driver error that names its object.
+    pub(crate) fn new(cause: impl Display) -> CommandError {
+        CommandError {
+            doing: None,
+            cause: cause.to_string(),
+        }
+    }
+
+    /// A failure of `doing` (`failed to get domain 'web'`) because of `cause`.
+    pub(crate) fn while_doing(doing: impl Display, cause: impl Display) -> CommandError {
+        CommandError {
+            doing: Some(doing.to_string()),
+            cause: cause.to_string(),
+        }
+    }
+
+    /// Prints the failure as virsh does, on stderr: `error: DOING` (if any), then `error: CAUSE`;
+    /// returns virsh's exit status for a failed command.
+    pub(crate) fn report(&self) -> ExitCode {
+        if let Some(doing) = &self.doing {
+            eprintln!("error: {doing}");
+        }
+        eprintln!("error: {}", self.cause);
+        ExitCode::from(1)
+    }
+}
+
+/// Library errors (`?` on the driver, the VMX converter, the URI parser) fail with their message.
+impl<E: Display> From<E> for CommandError {
+    fn from(error: E) -> Self {
+        CommandError::new(error)
+    }
+}

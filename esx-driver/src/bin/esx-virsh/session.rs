@@ -1,0 +1,73 @@
+//! The connection a command runs on: the URI from `-c` or `LIBVIRT_DEFAULT_URI`, the process's
+//! credentials (auth.conf, `ESX_PASSWORD`, the terminal), opened for one command and closed after
+//! it; logging to stderr (`ESX_VIRSH_LOG`); and virsh's blank line after the output.
+
+use clap::Args;
+use esx_driver::auth::CredentialSources;
+use esx_driver::driver::{Connection, Error};
+
+use crate::error::CommandError;
+use crate::ConnectedCommand;
+
+/// Options every connected command shares.
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// Hypervisor connection URI (esx://host/, vpx://vcenter/dc/cluster/host, gsx://host/)
+    #[arg(
+        short = 'c',
+        long = "connect",
+        value_name = "URI",
+        global = true,
+        env = "LIBVIRT_DEFAULT_URI"
+    )]
+    connect: Option<String>,
+    /// Quiet mode: no blank line after each command's output
+    #[arg(short = 'q', long = "quiet", global = true)]
+    quiet: bool,
+}
+
+/// Opens the connection, runs `command` on it, closes it, and returns what to print.
+pub(crate) fn run(global: &GlobalArgs, command: ConnectedCommand) -> Result<String, CommandError> {
+    init_logging();
+    let Some(uri) = global.connect.as_deref() else {
+        return Err(CommandError::new(
+            "no connection URI: give -c URI (e.g. -c esx://root@host/) or set LIBVIRT_DEFAULT_URI",
+        ));
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CommandError::new(format!("cannot start the async runtime: {e}")))?;
+    let mut output = runtime.block_on(async {
+        let conn = open(uri)
+            .await
+            .map_err(|e| CommandError::while_doing("failed to connect to the hypervisor", e))?;
+        let result = command.run(&conn).await;
+        if let Err(e) = conn.close().await {
+            tracing::debug!("logout failed: {e}");
+        }
+        result
+    })?;
+    if !global.quiet {
+        output.push('\n');
+    }
+    Ok(output)
+}
+
+/// A connection to `uri` with the process's credentials: the command's own, or a second one
+/// (`migrate`'s destination).
+pub(crate) async fn open(uri: &str) -> Result<Connection, Error> {
+    Connection::open(uri, &CredentialSources::from_process()).await
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ESX_VIRSH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .without_time()
+        .try_init();
+}

@@ -1,0 +1,266 @@
+//! Domain snapshots: `snapshot-create-as`, `snapshot-list`, `snapshot-current`,
+//! `snapshot-revert`, `snapshot-delete`, `snapshot-dumpxml`.
+
+use clap::{Args, Subcommand};
+use esx_driver::driver::domain::snapshots::{format_time, snapshot_xml};
+use esx_driver::driver::{Connection, Error, Snapshot, SnapshotList};
+use serde::Serialize;
+
+use crate::error::CommandError;
+use crate::lookup;
+use crate::output::{json, line, table};
+
+#[derive(Debug, Args)]
+pub(crate) struct CreateArgs {
+    /// Domain name, id or uuid
+    domain: String,
+    /// Name of the snapshot (default: the current time in seconds)
+    #[arg(long = "name")]
+    name_opt: Option<String>,
+    /// Name of the snapshot
+    #[arg(conflicts_with = "name_opt")]
+    name: Option<String>,
+    /// Description of the snapshot
+    #[arg(long = "description")]
+    description_opt: Option<String>,
+    /// Description of the snapshot
+    #[arg(conflicts_with = "description_opt")]
+    description: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// Domain name, id or uuid
+    domain: String,
+    /// Draw the snapshots as a tree
+    #[arg(long)]
+    tree: bool,
+    /// Add a column with each snapshot's parent
+    #[arg(long)]
+    parent: bool,
+    /// Only snapshots without a parent
+    #[arg(long)]
+    roots: bool,
+    /// Only snapshots without children
+    #[arg(long)]
+    leaves: bool,
+    /// Print names only
+    #[arg(long)]
+    name: bool,
+    /// Print a JSON array
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CurrentArgs {
+    /// Domain name, id or uuid
+    domain: String,
+    /// Print the name only
+    #[arg(long)]
+    name: bool,
+}
+
+/// A domain and one of its snapshots, named positionally or with `--snapshotname`.
+#[derive(Debug, Args)]
+pub(crate) struct SnapshotArgs {
+    /// Domain name, id or uuid
+    domain: String,
+    /// Snapshot name
+    #[arg(long = "snapshotname")]
+    snapshot_opt: Option<String>,
+    /// Snapshot name
+    #[arg(conflicts_with = "snapshot_opt")]
+    snapshot: Option<String>,
+}
+
+impl SnapshotArgs {
+    fn snapshot_name(&self) -> Result<&str, CommandError> {
+        self.snapshot
+            .as_deref()
+            .or(self.snapshot_opt.as_deref())
+            .ok_or_else(|| CommandError::new("command needs a snapshot name (--snapshotname NAME)"))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DeleteArgs {
+    #[command(flatten)]
+    target: SnapshotArgs,
+    /// Delete the snapshot's children too
+    #[arg(long)]
+    children: bool,
+}
+
+/// The snapshot commands (virsh's names, all `snapshot-*`).
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Create a snapshot from a set of args
+    #[command(name = "snapshot-create-as")]
+    CreateAs(CreateArgs),
+    /// List snapshots for a domain
+    #[command(name = "snapshot-list")]
+    List(ListArgs),
+    /// Get the current snapshot
+    #[command(name = "snapshot-current")]
+    Current(CurrentArgs),
+    /// Revert a domain to a snapshot
+    #[command(name = "snapshot-revert")]
+    Revert(SnapshotArgs),
+    /// Delete a domain snapshot
+    #[command(name = "snapshot-delete")]
+    Delete(DeleteArgs),
+    /// Domain snapshot information in XML
+    #[command(name = "snapshot-dumpxml")]
+    Dumpxml(SnapshotArgs),
+}
+
+impl Command {
+    /// Runs the command on `conn` and returns what to print.
+    pub(crate) async fn run(self, conn: &Connection) -> Result<String, CommandError> {
+        match self {
+            Command::CreateAs(args) => create(conn, args).await,
+            Command::List(args) => {
+                let dom = lookup::domain(conn, &args.domain).await?;
+                let list = conn.snapshots(&dom).await?;
+                list_text(&list, &args)
+            }
+            Command::Current(args) => current(conn, &args).await,
+            Command::Revert(args) => {
+                let name = args.snapshot_name()?;
+                let dom = lookup::domain(conn, &args.domain).await?;
+                conn.revert_to_snapshot(&dom, name).await?;
+                Ok(String::new())
+            }
+            Command::Delete(args) => {
+                let name = args.target.snapshot_name()?;
+                let dom = lookup::domain(conn, &args.target.domain).await?;
+                conn.delete_snapshot(&dom, name, args.children).await?;
+                let deleted = if args.children {
+                    "children deleted"
+                } else {
+                    "deleted"
+                };
+                Ok(line(format_args!("Domain snapshot {name} {deleted}")))
+            }
+            Command::Dumpxml(args) => {
+                let name = args.snapshot_name()?;
+                let dom = lookup::domain(conn, &args.domain).await?;
+                Ok(conn.snapshot_xml(&dom, name).await?)
+            }
+        }
+    }
+}
+
+/// A snapshot in `snapshot-list --json`.
+#[derive(Serialize)]
+struct SnapshotView<'a> {
+    children: &'a [String],
+    creation_time: i64,
+    current: bool,
+    description: &'a str,
+    name: &'a str,
+    parent: Option<&'a str>,
+    state: &'static str,
+}
+
+impl<'a> SnapshotView<'a> {
+    fn of(snapshot: &'a Snapshot) -> Self {
+        SnapshotView {
+            children: &snapshot.children,
+            creation_time: snapshot.creation_time,
+            current: snapshot.current,
+            description: &snapshot.description,
+            name: &snapshot.name,
+            parent: snapshot.parent.as_deref(),
+            state: snapshot.state,
+        }
+    }
+}
+
+async fn create(conn: &Connection, args: CreateArgs) -> Result<String, CommandError> {
+    let dom = lookup::domain(conn, &args.domain).await?;
+    // virsh names an unnamed snapshot after the time it was taken.
+    let name = args.name.or(args.name_opt).unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|t| t.as_secs().to_string())
+            .unwrap_or_default()
+    });
+    let description = args.description.or(args.description_opt);
+    let snapshot = conn
+        .create_snapshot(&dom, &name, description.as_deref())
+        .await?;
+    Ok(line(format_args!("Domain snapshot {} created", snapshot.name)))
+}
+
+async fn current(conn: &Connection, args: &CurrentArgs) -> Result<String, CommandError> {
+    let dom = lookup::domain(conn, &args.domain).await?;
+    let list = conn.snapshots(&dom).await?;
+    let current = list.current().ok_or_else(|| {
+        Error::NoSnapshot(format!(
+            "the domain '{}' has no current snapshot",
+            dom.name
+        ))
+    })?;
+    if args.name {
+        return Ok(line(&current.name));
+    }
+    Ok(snapshot_xml(current, &dom.uuid_text()))
+}
+
+fn list_text(list: &SnapshotList, args: &ListArgs) -> Result<String, CommandError> {
+    if args.json {
+        return json(&list.snapshots.iter().map(SnapshotView::of).collect::<Vec<_>>());
+    }
+    if args.tree {
+        return Ok(list.tree_text());
+    }
+    let selected: Vec<_> = list
+        .snapshots
+        .iter()
+        .filter(|s| !args.roots || s.parent.is_none())
+        .filter(|s| !args.leaves || s.children.is_empty())
+        .collect();
+    if args.name {
+        return Ok(selected.iter().map(|s| line(&s.name)).collect());
+    }
+    let mut header = vec!["Name", "Creation Time", "State"];
+    if args.parent {
+        header.push("Parent");
+    }
+    let rows: Vec<Vec<String>> = selected
+        .iter()
+        .map(|s| {
+            let mut row = vec![
+                s.name.clone(),
+                format_time(s.creation_time),
+                s.state.to_owned(),
+            ];
+            if args.parent {
+                row.push(s.parent.clone().unwrap_or_default());
+            }
+            row
+        })
+        .collect();
+    Ok(table(&header, &rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::assert_json_keys_sorted;
+
+    #[test]
+    fn json_view_keeps_its_key_order() {
+        assert_json_keys_sorted(&SnapshotView {
+            children: &["child".to_owned()],
+            creation_time: 0,
+            current: true,
+            description: "",
+            name: "base",
+            parent: None,
+            state: "running",
+        });
+    }
+}
