@@ -2,8 +2,8 @@
 //!
 //! The user name is the URI's; else `username=` from `auth.conf`; else `root` (esx, gsx) or
 //! `administrator` (vpx). The password is the URI's (discouraged); else `password=` from
-//! `auth.conf`; else `$ESX_PASSWORD`; else asked for without echo on the terminal; with none of
-//! them, [`AuthError::NoPassword`] says what was tried.
+//! `auth.conf`; else `$ESX_PASSWORD`; else asked for without echo on the terminal (the default
+//! `terminal-prompt` feature); with none of them, [`AuthError::NoPassword`] says what was tried.
 //!
 //! `auth.conf` is found as libvirt finds it: `$LIBVIRT_AUTH_FILE`, else the URI's `authfile=`
 //! (both must be readable), else the first readable of `$XDG_CONFIG_HOME/libvirt/auth.conf`
@@ -175,10 +175,13 @@ where
 }
 
 /// Asks on the controlling terminal (`/dev/tty`), echo off, when standard input is a terminal;
-/// otherwise (scripts, CI) there is no one to ask.
+/// otherwise (scripts, CI) there is no one to ask. With the `terminal-prompt` feature (part of
+/// the default `cli` feature); without it the library has no terminal prompt of its own.
+#[cfg(feature = "terminal-prompt")]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TerminalPrompt;
 
+#[cfg(feature = "terminal-prompt")]
 impl PasswordPrompt for TerminalPrompt {
     fn ask(&self, prompt: &str) -> io::Result<Option<Secret>> {
         use std::io::IsTerminal;
@@ -209,12 +212,16 @@ pub struct CredentialSources {
 }
 
 impl CredentialSources {
-    /// The real ones: the process environment, `/etc/libvirt/auth.conf`, the terminal.
+    /// The real ones: the process environment, `/etc/libvirt/auth.conf`, the terminal (with the
+    /// `terminal-prompt` feature; without it, no prompt: add one with [`Self::with_prompt`]).
     pub fn from_process() -> CredentialSources {
         CredentialSources {
             env: Box::new(|name| std::env::var(name).ok()),
             system_auth_file: Some(PathBuf::from(SYSTEM_AUTH_FILE)),
+            #[cfg(feature = "terminal-prompt")]
             prompt: Box::new(TerminalPrompt),
+            #[cfg(not(feature = "terminal-prompt"))]
+            prompt: Box::new(NoPrompt),
         }
     }
 

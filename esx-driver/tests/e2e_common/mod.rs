@@ -3,8 +3,6 @@
 
 #![allow(dead_code)]
 
-use std::process::Command;
-
 use esx_tests::{Model, SimOptions, Simulator, WireStyle};
 
 /// The password the tests' simulators are started with (not the simulator's default, so that a
@@ -70,11 +68,13 @@ impl Run {
     }
 }
 
-/// Runs `esx-virsh -c URI ARGS...` with `ESX_PASSWORD` set to `password` and no auth.conf.
+/// Runs `esx-virsh -c URI ARGS...` with `ESX_PASSWORD` set to `password` and no auth.conf. (The
+/// binary exists with the `cli` feature only; the API tests share this module without it.)
+#[cfg(feature = "cli")]
 pub fn virsh_as(uri: &str, password: &str, args: &[&str]) -> Run {
     let home = std::env::temp_dir().join("esx-driver-e2e-empty-config");
     let _ = std::fs::create_dir_all(&home);
-    let output = Command::new(env!("CARGO_BIN_EXE_esx-virsh"))
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_esx-virsh"))
         .arg("-c")
         .arg(uri)
         .args(args)
@@ -92,6 +92,7 @@ pub fn virsh_as(uri: &str, password: &str, args: &[&str]) -> Run {
 }
 
 /// Runs `esx-virsh -c URI ARGS...` with the right password.
+#[cfg(feature = "cli")]
 pub fn virsh(uri: &str, args: &[&str]) -> Run {
     virsh_as(uri, PASSWORD, args)
 }
