@@ -170,7 +170,7 @@ fn libvirt_vmx_inputs_round_trip_through_xml() {
         let bytes = pair.input_bytes();
         let unwritable = ROUND_TRIP_UNWRITABLE.iter().any(|(n, _)| *n == name);
         let normalized = ROUND_TRIP_NORMALIZED.iter().any(|(n, _)| *n == name);
-        match round_trip(&name, &bytes) {
+        match round_trip(name, &bytes) {
             Err(error) if unwritable && error.contains("serial port") => {}
             Err(error) => failures.push(format!("{name}: {error}")),
             Ok(_) if unwritable => failures.push(format!(
@@ -185,7 +185,7 @@ fn libvirt_vmx_inputs_round_trip_through_xml() {
                     // The normalized domain must be a fixed point.
                     let written = domain_to_vmx(
                         &parse_domain_xml(&second).unwrap(),
-                        &vmx2xml_context(&name),
+                        &vmx2xml_context(name),
                         VmxFile::parse(&bytes)
                             .unwrap()
                             .get("virtualHW.version")
@@ -193,7 +193,7 @@ fn libvirt_vmx_inputs_round_trip_through_xml() {
                             .unwrap_or(4),
                     )
                     .unwrap();
-                    match round_trip(&name, &written.to_bytes()) {
+                    match round_trip(name, &written.to_bytes()) {
                         Ok((a, b)) if support::xml_differences(&a, &b).is_none() => {}
                         Ok((a, b)) => failures.push(format!(
                             "{name}: not stable after normalization:\n{}",
