@@ -1,52 +1,18 @@
 //! Runs libvirt's own VMX conversion test data through our converter, both directions.
 //!
-//! The data lives outside the project (`/work/shared/conformance/libvirt`, LGPL test data from
-//! libvirt) and is read in place; the test skips with a message when it is absent. Its README
-//! gives the context libvirt's test programs use, reproduced by [`vmx2xml_context`] and
-//! [`xml2vmx_context`].
+//! The data is a copy of libvirt's `tests/vmx2xmldata` and `tests/xml2vmxdata` kept in
+//! `tests/data/libvirt` (LGPL-2.1-or-later, with its sources); a missing or unlisted file fails
+//! the test. Its README gives the context libvirt's test programs use, reproduced by
+//! [`vmx2xml_context`] and [`xml2vmx_context`].
 
 mod support;
 
-use std::path::{Path, PathBuf};
-
 use esx_driver::domain::parse_domain_xml;
 use esx_driver::vmx::{domain_to_vmx, vmx_to_domain, OfflineContext, ScsiControllerModel, VmxFile};
+use support::libvirt_data::{self, Pair, Suite};
 
 /// Pairs known not to pass yet, with the reason. Kept empty: every pair passes.
 const KNOWN_FAILING: &[(&str, &str)] = &[];
-
-fn data_root() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/libvirt");
-    if root.is_dir() {
-        Some(root)
-    } else {
-        eprintln!(
-            "skipping libvirt conformance: test data not found at {} \
-             (it is third-party data kept outside the project)",
-            root.display()
-        );
-        None
-    }
-}
-
-/// The names of the `*.<input_ext>` files in `dir` that have a matching `*.<output_ext>`.
-fn pairs(dir: &Path, input_ext: &str, output_ext: &str) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
-        .filter_map(|entry| {
-            let path = entry.ok()?.path();
-            if path.extension()?.to_str()? != input_ext {
-                return None;
-            }
-            let name = path.file_stem()?.to_str()?.to_owned();
-            dir.join(format!("{name}.{output_ext}"))
-                .is_file()
-                .then_some(name)
-        })
-        .collect();
-    names.sort();
-    names
-}
 
 /// libvirt's vmx2xml test context: VMX files live in `[datastore] directory`, the datastore
 /// `missing` does not exist, and only the `datacenterpath` test supplies a datacenter path.
@@ -81,12 +47,11 @@ fn xml2vmx_hw_version(name: &str) -> u32 {
     }
 }
 
-fn vmx2xml_one(dir: &Path, name: &str) -> Result<(), String> {
-    let input = std::fs::read(dir.join(format!("{name}.vmx"))).map_err(|e| e.to_string())?;
-    let expected =
-        std::fs::read_to_string(dir.join(format!("{name}.xml"))).map_err(|e| e.to_string())?;
-    let vmx = VmxFile::parse(&input).map_err(|e| format!("VMX does not parse: {e}"))?;
-    let domain = vmx_to_domain(&vmx, &vmx2xml_context(name))
+fn vmx2xml_one(pair: &Pair) -> Result<(), String> {
+    let expected = pair.expected_text();
+    let vmx =
+        VmxFile::parse(&pair.input_bytes()).map_err(|e| format!("VMX does not parse: {e}"))?;
+    let domain = vmx_to_domain(&vmx, &vmx2xml_context(&pair.name))
         .map_err(|e| format!("conversion failed: {e}"))?;
     let actual = support::format_secure(&domain);
     match support::xml_differences(&expected, &actual) {
@@ -95,13 +60,11 @@ fn vmx2xml_one(dir: &Path, name: &str) -> Result<(), String> {
     }
 }
 
-fn xml2vmx_one(dir: &Path, name: &str) -> Result<(), String> {
-    let input =
-        std::fs::read_to_string(dir.join(format!("{name}.xml"))).map_err(|e| e.to_string())?;
-    let expected =
-        std::fs::read_to_string(dir.join(format!("{name}.vmx"))).map_err(|e| e.to_string())?;
-    let domain = parse_domain_xml(&input).map_err(|e| format!("XML does not parse: {e}"))?;
-    let vmx = domain_to_vmx(&domain, &xml2vmx_context(), xml2vmx_hw_version(name))
+fn xml2vmx_one(pair: &Pair) -> Result<(), String> {
+    let expected = pair.expected_text();
+    let domain =
+        parse_domain_xml(&pair.input_text()).map_err(|e| format!("XML does not parse: {e}"))?;
+    let vmx = domain_to_vmx(&domain, &xml2vmx_context(), xml2vmx_hw_version(&pair.name))
         .map_err(|e| format!("conversion failed: {e}"))?;
     let actual = vmx.to_text();
     match support::vmx_differences(&expected, &actual) {
@@ -110,19 +73,17 @@ fn xml2vmx_one(dir: &Path, name: &str) -> Result<(), String> {
     }
 }
 
-fn run_all(
-    direction: &str,
-    dir: &Path,
-    names: &[String],
-    one: fn(&Path, &str) -> Result<(), String>,
-) {
+fn run_all(suite: Suite, one: fn(&Pair) -> Result<(), String>) {
+    let direction = suite.name();
+    let pairs = libvirt_data::pairs(suite);
     let mut failures = Vec::new();
     let mut unexpected_passes = Vec::new();
-    for name in names {
+    for pair in &pairs {
+        let name = &pair.name;
         let known = KNOWN_FAILING
             .iter()
             .find(|(n, _)| *n == format!("{direction}/{name}"));
-        match (one(dir, name), known) {
+        match (one(pair), known) {
             (Ok(()), None) => {}
             (Ok(()), Some(_)) => unexpected_passes.push(name.clone()),
             (Err(_), Some((_, reason))) => {
@@ -133,8 +94,8 @@ fn run_all(
     }
     eprintln!(
         "{direction}: {} of {} pairs pass",
-        names.len() - failures.len(),
-        names.len()
+        pairs.len() - failures.len(),
+        pairs.len()
     );
     for failure in &failures {
         eprintln!("FAIL {failure}\n");
@@ -147,36 +108,18 @@ fn run_all(
         failures.is_empty(),
         "{direction}: {} of {} pairs fail (details above)",
         failures.len(),
-        names.len()
+        pairs.len()
     );
 }
 
 #[test]
 fn libvirt_vmx2xml_pairs_convert_like_libvirt() {
-    let Some(root) = data_root() else { return };
-    let dir = root.join("vmx2xml");
-    let names = pairs(&dir, "vmx", "xml");
-    assert_eq!(
-        names.len(),
-        74,
-        "expected libvirt's 74 vmx2xml pairs in {}",
-        dir.display()
-    );
-    run_all("vmx2xml", &dir, &names, vmx2xml_one);
+    run_all(Suite::Vmx2Xml, vmx2xml_one);
 }
 
 #[test]
 fn libvirt_xml2vmx_pairs_convert_like_libvirt() {
-    let Some(root) = data_root() else { return };
-    let dir = root.join("xml2vmx");
-    let names = pairs(&dir, "xml", "vmx");
-    assert_eq!(
-        names.len(),
-        59,
-        "expected libvirt's 59 xml2vmx pairs in {}",
-        dir.display()
-    );
-    run_all("xml2vmx", &dir, &names, xml2vmx_one);
+    run_all(Suite::Xml2Vmx, xml2vmx_one);
 }
 
 /// Inputs whose domain changes on the first VMX -> XML -> VMX trip, and why. Their second trip
@@ -221,14 +164,13 @@ fn round_trip(name: &str, vmx_bytes: &[u8]) -> Result<(String, String), String> 
 /// Every libvirt VMX input survives VMX -> XML -> VMX -> XML with the same domain.
 #[test]
 fn libvirt_vmx_inputs_round_trip_through_xml() {
-    let Some(root) = data_root() else { return };
-    let dir = root.join("vmx2xml");
     let mut failures = Vec::new();
-    for name in pairs(&dir, "vmx", "xml") {
-        let bytes = std::fs::read(dir.join(format!("{name}.vmx"))).unwrap();
+    for pair in libvirt_data::pairs(Suite::Vmx2Xml) {
+        let name = &pair.name;
+        let bytes = pair.input_bytes();
         let unwritable = ROUND_TRIP_UNWRITABLE.iter().any(|(n, _)| *n == name);
         let normalized = ROUND_TRIP_NORMALIZED.iter().any(|(n, _)| *n == name);
-        match round_trip(&name, &bytes) {
+        match round_trip(name, &bytes) {
             Err(error) if unwritable && error.contains("serial port") => {}
             Err(error) => failures.push(format!("{name}: {error}")),
             Ok(_) if unwritable => failures.push(format!(
@@ -243,7 +185,7 @@ fn libvirt_vmx_inputs_round_trip_through_xml() {
                     // The normalized domain must be a fixed point.
                     let written = domain_to_vmx(
                         &parse_domain_xml(&second).unwrap(),
-                        &vmx2xml_context(&name),
+                        &vmx2xml_context(name),
                         VmxFile::parse(&bytes)
                             .unwrap()
                             .get("virtualHW.version")
@@ -251,7 +193,7 @@ fn libvirt_vmx_inputs_round_trip_through_xml() {
                             .unwrap_or(4),
                     )
                     .unwrap();
-                    match round_trip(&name, &written.to_bytes()) {
+                    match round_trip(name, &written.to_bytes()) {
                         Ok((a, b)) if support::xml_differences(&a, &b).is_none() => {}
                         Ok((a, b)) => failures.push(format!(
                             "{name}: not stable after normalization:\n{}",
@@ -290,12 +232,11 @@ fn comparisons_detect_differences() {
 /// nothing (`update_vmx`), so editing a domain only touches what was edited.
 #[test]
 fn libvirt_vmx_inputs_are_unchanged_by_updating_with_their_own_domain() {
-    let Some(root) = data_root() else { return };
-    let dir = root.join("vmx2xml");
     let mut failures = Vec::new();
-    for name in pairs(&dir, "vmx", "xml") {
-        let ctx = vmx2xml_context(&name);
-        let bytes = std::fs::read(dir.join(format!("{name}.vmx"))).unwrap();
+    for pair in libvirt_data::pairs(Suite::Vmx2Xml) {
+        let name = &pair.name;
+        let ctx = vmx2xml_context(name);
+        let bytes = pair.input_bytes();
         let base = VmxFile::parse(&bytes).unwrap();
         if base.to_bytes() != bytes {
             failures.push(format!("{name}: reading and writing changed the bytes"));

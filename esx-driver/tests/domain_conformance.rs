@@ -1,34 +1,11 @@
-//! libvirt's own domain XML (its VMX conversion test data, read in place) through our parser
-//! and formatter: libvirt's output must come back byte-identical, hand-written inputs must
-//! survive a parse -> format -> parse round trip unchanged.
+//! libvirt's own domain XML (its VMX conversion test data, copied into `tests/data/libvirt`)
+//! through our parser and formatter: libvirt's output must come back byte-identical, hand-written
+//! inputs must survive a parse -> format -> parse round trip unchanged.
 
-use std::fs;
-use std::path::{Path, PathBuf};
+mod support;
 
 use esx_driver::domain::{format_domain_xml, parse_domain_xml, FormatOptions};
-
-fn conformance_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/libvirt");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: libvirt conformance data not found at {} (../shared is absent)",
-            dir.display()
-        );
-        None
-    }
-}
-
-fn xml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap_or_else(|err| panic!("cannot list {}: {err}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "xml"))
-        .collect();
-    files.sort();
-    files
-}
+use support::libvirt_data::{self, Suite};
 
 /// The first line where two texts differ, for a readable failure.
 fn first_difference(expected: &str, actual: &str) -> String {
@@ -48,17 +25,16 @@ fn first_difference(expected: &str, actual: &str) -> String {
 /// them must reproduce every byte (libvirt's test formats with VIR_DOMAIN_XML_SECURE).
 #[test]
 fn libvirt_output_reformats_byte_identical() {
-    let Some(dir) = conformance_dir() else { return };
-    let files = xml_files(&dir.join("vmx2xml"));
-    assert!(!files.is_empty(), "no vmx2xml/*.xml files found");
+    // The expected outputs of the vmx2xml suite.
+    let pairs = libvirt_data::pairs(Suite::Vmx2Xml);
     let options = FormatOptions {
         secure: true,
         inactive: false,
     };
     let mut failures = Vec::new();
-    for file in &files {
-        let name = file.file_name().unwrap().to_string_lossy().into_owned();
-        let text = fs::read_to_string(file).expect("readable fixture");
+    for pair in &pairs {
+        let name = &pair.name;
+        let text = pair.expected_text();
         match parse_domain_xml(&text) {
             Err(err) => failures.push(format!("{name}: parse error: {err}")),
             Ok(domain) => {
@@ -71,8 +47,8 @@ fn libvirt_output_reformats_byte_identical() {
     }
     eprintln!(
         "vmx2xml: {} of {} libvirt outputs byte-identical after parse + format",
-        files.len() - failures.len(),
-        files.len()
+        pairs.len() - failures.len(),
+        pairs.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -81,13 +57,12 @@ fn libvirt_output_reformats_byte_identical() {
 /// parse back to the same model.
 #[test]
 fn handwritten_inputs_round_trip() {
-    let Some(dir) = conformance_dir() else { return };
-    let files = xml_files(&dir.join("xml2vmx"));
-    assert!(!files.is_empty(), "no xml2vmx/*.xml files found");
+    // The inputs of the xml2vmx suite.
+    let pairs = libvirt_data::pairs(Suite::Xml2Vmx);
     let mut failures = Vec::new();
-    for file in &files {
-        let name = file.file_name().unwrap().to_string_lossy().into_owned();
-        let text = fs::read_to_string(file).expect("readable fixture");
+    for pair in &pairs {
+        let name = &pair.name;
+        let text = pair.input_text();
         let domain = match parse_domain_xml(&text) {
             Ok(domain) => domain,
             Err(err) => {
@@ -112,8 +87,8 @@ fn handwritten_inputs_round_trip() {
     }
     eprintln!(
         "xml2vmx: {} of {} hand-written inputs round-trip",
-        files.len() - failures.len(),
-        files.len()
+        pairs.len() - failures.len(),
+        pairs.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -222,6 +222,11 @@ async fn credentials_are_checked() {
         other => panic!("expected NoPassword, got {other:?}"),
     }
     let conn = open(&uri).await;
-    assert_eq!(conn.uri().to_string(), uri);
+    let domains = conn.list_domains(ListFilter::All).await.unwrap();
+    assert_eq!(
+        domains.len(),
+        2,
+        "the right password opens a working session"
+    );
     conn.close().await.unwrap();
 }

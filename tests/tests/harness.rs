@@ -1,8 +1,10 @@
 //! The harness itself: a simulator starts on a free loopback port, prints what a client needs, serves
 //! both models, and is gone once dropped.
 
+use std::time::{Duration, Instant};
+
 use esx_tests::raw::RawSoap;
-use esx_tests::{Model, SimOptions, Simulator, WireStyle};
+use esx_tests::{SimOptions, Simulator, WireStyle};
 
 #[test]
 fn esx_and_vpx_models_serve_their_inventories() {
@@ -65,15 +67,29 @@ fn counts_shape_the_inventory() {
 fn login_checks_the_configured_credentials() {
     let sim = Simulator::start(SimOptions::esx().credentials("root", "s3cret")).unwrap();
     let mut soap = RawSoap::new(&sim);
-    let bad = soap.login_as("root", "wrong");
-    assert_eq!(bad.fault().as_deref(), Some("InvalidLogin"));
-    assert!(soap.cookie().is_none());
+    let defaults = SimOptions::esx();
+    for (user, password, what) in [
+        ("root", "wrong", "a wrong password"),
+        ("admin", "s3cret", "another user"),
+        (
+            defaults.username.as_str(),
+            defaults.password.as_str(),
+            "the default credentials the configured ones replace",
+        ),
+    ] {
+        let refused = soap.login_as(user, password);
+        assert_eq!(refused.fault().as_deref(), Some("InvalidLogin"), "{what}");
+        assert!(soap.cookie().is_none(), "{what} gives no session");
+    }
     soap.login_as("root", "s3cret").ok();
     assert!(soap.cookie().is_some());
-    assert_eq!(sim.username(), "root");
-    assert_eq!(sim.password(), "s3cret");
+    // CurrentTime needs a session: the login made a working one.
+    soap.invoke("CurrentTime", "ServiceInstance", "ServiceInstance", "")
+        .ok();
 }
 
+/// Dropping closes the simulator's stdin, and it exits by itself well before the drop's kill
+/// deadline (3 s): the same happens when a test process dies without dropping it.
 #[test]
 fn dropping_the_simulator_stops_it_and_removes_its_files() {
     let sim = Simulator::start(SimOptions::esx().wire(WireStyle::Vcsim)).unwrap();
@@ -82,7 +98,13 @@ fn dropping_the_simulator_stops_it_and_removes_its_files() {
     let temp = sim.temp_dir().to_path_buf();
     assert!(temp.is_dir());
     assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
+    let dropping = Instant::now();
     drop(sim);
+    assert!(
+        dropping.elapsed() < Duration::from_secs(2),
+        "the simulator did not exit when its stdin closed (took {:?})",
+        dropping.elapsed()
+    );
     assert!(
         std::net::TcpStream::connect(&host_port).is_err(),
         "nothing listens on {host_port} any more"
@@ -101,8 +123,6 @@ fn bad_flags_are_reported() {
         err.to_string().contains("-wire must be xsi or vcsim"),
         "{err}"
     );
-    let options = SimOptions::new(Model::Esx);
-    assert!(options.args().contains(&"-exit-on-stdin-eof".to_string()));
 }
 
 #[test]

@@ -1,6 +1,9 @@
-//! Helpers shared by the VMX conversion tests: formatting, semantic XML and VMX comparison.
+//! Helpers shared by the VMX conversion tests: libvirt's test data, formatting, semantic XML and
+//! VMX comparison.
 
 #![allow(dead_code)]
+
+pub mod libvirt_data;
 
 use std::collections::BTreeMap;
 
