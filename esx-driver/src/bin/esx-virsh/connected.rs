@@ -303,11 +303,14 @@ pub fn run(global: GlobalArgs, command: ConnectedCommand) -> Result<String, Comm
         let conn = Connection::open(&uri, &CredentialSources::from_process())
             .await
             .map_err(|e| {
-                CommandError(format!("failed to connect to the hypervisor\nerror: {e}"))
+                CommandError(format!(
+                    "failed to connect to the hypervisor\nerror: {}",
+                    e.report()
+                ))
             })?;
         let result = execute(&conn, command).await;
         if let Err(e) = conn.close().await {
-            tracing::debug!("logout failed: {e}");
+            tracing::debug!("logout failed: {}", e.report());
         }
         result
     })?;
@@ -330,13 +333,16 @@ fn init_logging() {
 }
 
 fn err(e: Error) -> CommandError {
-    CommandError(e.to_string())
+    CommandError(e.report().to_string())
 }
 
 async fn domain(conn: &Connection, text: &str) -> Result<DomainRef, CommandError> {
-    conn.lookup(text)
-        .await
-        .map_err(|e| CommandError(format!("failed to get domain '{text}'\nerror: {e}")))
+    conn.lookup(text).await.map_err(|e| {
+        CommandError(format!(
+            "failed to get domain '{text}'\nerror: {}",
+            e.report()
+        ))
+    })
 }
 
 fn snapshot_name(args: &SnapshotArgs) -> Result<String, CommandError> {
@@ -541,7 +547,11 @@ async fn execute(conn: &Connection, command: ConnectedCommand) -> Result<String,
         C::Start(a) => {
             let d = domain(conn, &a.domain).await?;
             conn.start(&d).await.map_err(|e| {
-                CommandError(format!("Failed to start domain '{}'\nerror: {e}", d.name))
+                CommandError(format!(
+                    "Failed to start domain '{}'\nerror: {}",
+                    d.name,
+                    e.report()
+                ))
             })?;
             let _ = writeln!(out, "Domain '{}' started", d.name);
         }
@@ -549,8 +559,9 @@ async fn execute(conn: &Connection, command: ConnectedCommand) -> Result<String,
             let d = domain(conn, &a.domain).await?;
             conn.shutdown(&d).await.map_err(|e| {
                 CommandError(format!(
-                    "Failed to shutdown domain '{}'\nerror: {e}",
-                    d.name
+                    "Failed to shutdown domain '{}'\nerror: {}",
+                    d.name,
+                    e.report()
                 ))
             })?;
             let _ = writeln!(out, "Domain '{}' is being shutdown", d.name);
@@ -558,35 +569,55 @@ async fn execute(conn: &Connection, command: ConnectedCommand) -> Result<String,
         C::Reboot(a) => {
             let d = domain(conn, &a.domain).await?;
             conn.reboot(&d).await.map_err(|e| {
-                CommandError(format!("Failed to reboot domain '{}'\nerror: {e}", d.name))
+                CommandError(format!(
+                    "Failed to reboot domain '{}'\nerror: {}",
+                    d.name,
+                    e.report()
+                ))
             })?;
             let _ = writeln!(out, "Domain '{}' is being rebooted", d.name);
         }
         C::Reset(a) => {
             let d = domain(conn, &a.domain).await?;
             conn.reset(&d).await.map_err(|e| {
-                CommandError(format!("Failed to reset domain '{}'\nerror: {e}", d.name))
+                CommandError(format!(
+                    "Failed to reset domain '{}'\nerror: {}",
+                    d.name,
+                    e.report()
+                ))
             })?;
             let _ = writeln!(out, "Domain '{}' was reset", d.name);
         }
         C::Destroy(a) => {
             let d = domain(conn, &a.domain).await?;
             conn.destroy(&d).await.map_err(|e| {
-                CommandError(format!("Failed to destroy domain '{}'\nerror: {e}", d.name))
+                CommandError(format!(
+                    "Failed to destroy domain '{}'\nerror: {}",
+                    d.name,
+                    e.report()
+                ))
             })?;
             let _ = writeln!(out, "Domain '{}' destroyed", d.name);
         }
         C::Suspend(a) => {
             let d = domain(conn, &a.domain).await?;
             conn.suspend(&d).await.map_err(|e| {
-                CommandError(format!("Failed to suspend domain '{}'\nerror: {e}", d.name))
+                CommandError(format!(
+                    "Failed to suspend domain '{}'\nerror: {}",
+                    d.name,
+                    e.report()
+                ))
             })?;
             let _ = writeln!(out, "Domain '{}' suspended", d.name);
         }
         C::Resume(a) => {
             let d = domain(conn, &a.domain).await?;
             conn.resume(&d).await.map_err(|e| {
-                CommandError(format!("Failed to resume domain '{}'\nerror: {e}", d.name))
+                CommandError(format!(
+                    "Failed to resume domain '{}'\nerror: {}",
+                    d.name,
+                    e.report()
+                ))
             })?;
             let _ = writeln!(out, "Domain '{}' resumed", d.name);
         }
@@ -692,10 +723,10 @@ async fn execute(conn: &Connection, command: ConnectedCommand) -> Result<String,
             let d = domain(conn, &a.domain).await?;
             let list = conn.snapshots(&d).await.map_err(err)?;
             let current = list.current().ok_or_else(|| {
-                err(Error::NoSnapshot(format!(
-                    "the domain '{}' has no current snapshot",
-                    d.name
-                )))
+                err(Error::NoSnapshot {
+                    domain: d.name.clone(),
+                    name: None,
+                })
             })?;
             if a.name {
                 let _ = writeln!(out, "{}", current.name);
@@ -792,7 +823,8 @@ async fn execute(conn: &Connection, command: ConnectedCommand) -> Result<String,
                     .await
                     .map_err(|e| {
                         CommandError(format!(
-                            "failed to connect to the destination hypervisor\nerror: {e}"
+                            "failed to connect to the destination hypervisor\nerror: {}",
+                            e.report()
                         ))
                     })?;
                 let uri = dest.migration_uri().await.map_err(err)?;

@@ -42,9 +42,10 @@ enum Command {
 #[derive(Debug)]
 pub struct CommandError(pub String);
 
-impl<E: std::fmt::Display> From<E> for CommandError {
+impl<E: std::error::Error + 'static> From<E> for CommandError {
+    /// The error and its causes on one line ([`esx_driver::driver::Report`]).
     fn from(error: E) -> Self {
-        CommandError(error.to_string())
+        CommandError(esx_driver::driver::Report(&error).to_string())
     }
 }
 
