@@ -7,8 +7,8 @@ use crate::domain::{
     Disk, DiskBus, DiskCache, DiskDevice, DiskDriver, DiskSource, DiskTarget, DiskType, Domain,
     DriveAddress, Filesystem, FilesystemAccessMode, FilesystemType, GenId, Graphics,
     GraphicsListen, GraphicsType, Interface, InterfaceType, LifecycleAction, ListenType, Mac,
-    MacAddr, MacType, Nvram, OsFirmware, OsType, Secret, SmbiosMode, StartupPolicy, Uuid, Video,
-    VideoModel, VirtType, VmwareData,
+    MacAddr, MacType, Nvram, OsFirmware, OsType, SmbiosMode, StartupPolicy, Uuid, Video,
+    VideoModel, VirtType, VmwareData, VncPassword,
 };
 
 use super::context::{ScsiControllerModel, VmxContext};
@@ -450,7 +450,7 @@ impl<'a> Parser<'a> {
             keymap: self.string("RemoteDisplay.vnc.keymap").map(str::to_owned),
             passwd: self
                 .string("RemoteDisplay.vnc.password")
-                .map(|p| Secret(p.to_owned())),
+                .map(VncPassword::new),
             listens: vec![listen],
             ..Graphics::default()
         };

@@ -457,4 +457,3 @@ mod tests {
         assert!(!DomainState::ShutOff.is_active());
     }
 }
-
