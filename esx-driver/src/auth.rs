@@ -460,13 +460,13 @@ pub enum AuthError {
         message: String,
     },
     /// The `auth.conf` could not be read.
-    #[error("Cannot read auth file '{}'{}: {source}", path.display(), origin.map(|o| format!(" ({o})")).unwrap_or_default())]
+    #[error("Cannot read auth file '{}'{}", path.display(), origin.map(|o| format!(" ({o})")).unwrap_or_default())]
     Read {
         /// The file.
         path: PathBuf,
         /// How it was chosen, when known.
         origin: Option<AuthFileOrigin>,
-        /// The error.
+        /// Why it could not be read.
         source: io::Error,
     },
     /// The `auth.conf` is larger than libvirt's limit.
@@ -494,8 +494,8 @@ pub enum AuthError {
         path: PathBuf,
     },
     /// Reading from the terminal failed.
-    #[error("Cannot read the password from the terminal: {0}")]
-    Prompt(io::Error),
+    #[error("Cannot read the password from the terminal")]
+    Prompt(#[source] io::Error),
     /// No source had a password.
     #[error("No password for {user}@{host}: {}. Add one to auth.conf, set ESX_PASSWORD, or run on a terminal", tried.join("; "))]
     NoPassword {

@@ -55,7 +55,7 @@ use esx_vi::tls::ThumbprintParseError;
 /// A SHA-256 certificate fingerprint (`thumbprint=`): the client's type, which pins it as it is.
 pub use esx_vi::Thumbprint;
 
-use crate::auth::Secret;
+use esx_vi::Secret;
 use params::QueryParams;
 use syntax::{
     host_for_url, percent_decode, percent_encode, Authority, RawUri, PATH_SAFE, QUERY_SAFE,

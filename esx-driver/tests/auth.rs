@@ -9,6 +9,7 @@ use esx_driver::auth::{
     AuthConfig, AuthError, AuthFileOrigin, CredentialRequest, CredentialSources, PasswordSource,
     Secret, UserSource,
 };
+use esx_driver::driver::Report;
 use esx_driver::uri::{ConnectUri, Scheme};
 use pretty_assertions::assert_eq;
 
@@ -523,7 +524,11 @@ fn an_auth_file_that_was_named_must_be_readable_and_valid() {
         let sources = prompt.install(CredentialSources::isolated().with_env_vars(s.env(env)));
         let uri = uri.replace("$DIR", &root);
         let error = sources.resolve(&request(&uri)).unwrap_err();
-        assert_eq!(s.show(Path::new(&error.to_string())), *expected, "{uri}");
+        assert_eq!(
+            s.show(Path::new(&Report(&error).to_string())),
+            *expected,
+            "{uri}"
+        );
         assert!(
             prompt.asked().is_empty(),
             "no prompt after a broken auth file"

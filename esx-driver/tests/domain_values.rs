@@ -3,8 +3,8 @@
 
 use esx_driver::domain::xmltree::{semantic_diff, semantic_eq};
 use esx_driver::domain::{
-    escape_into, format_domain_xml, parse_domain_xml, CpuSet, Domain, FormatOptions, MacAddr,
-    Secret, Uuid,
+    escape_into, format_domain_xml, parse_domain_xml, CpuSet, Domain, FormatOptions, MacAddr, Uuid,
+    VncPassword,
 };
 
 #[test]
@@ -141,7 +141,10 @@ fn vnc_password_is_secret_unless_asked_for() {
         },
     );
     assert!(secure.contains("passwd='hunter2'"), "{secure}");
-    assert_eq!(format!("{:?}", Secret("x".into())), "Secret(<redacted>)");
+    assert_eq!(
+        format!("{:?}", VncPassword::new("x")),
+        "VncPassword(<redacted>)"
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@ mod e2e_common;
 
 use e2e_common::{domain_xml, simulator, simulator_with, uri, PASSWORD};
 use esx_driver::auth::{AuthError, CredentialSources};
-use esx_driver::driver::{Connection, Defined, DomainState, Error, ListFilter};
+use esx_driver::driver::{Connection, Defined, DomainKey, DomainState, Error, ListFilter};
 use esx_tests::{Model, SimOptions, WireStyle};
 use esx_vi::types::{AnyValue, VirtualMachineProperties};
 
@@ -65,9 +65,10 @@ async fn lookups_by_id_uuid_and_name_agree() {
         assert_eq!(&conn.lookup_by_name(&dom.name).await.unwrap(), dom);
         assert_eq!(&conn.lookup(&id.to_string()).await.unwrap(), dom);
         match conn.lookup_by_name("nope").await {
-            Err(Error::NoDomain(message)) => {
-                assert_eq!(message, "no domain with matching name 'nope'")
-            }
+            Err(Error::NoDomain {
+                key: DomainKey::Name(name),
+                removed: false,
+            }) => assert_eq!(name, "nope"),
             other => panic!("expected NoDomain, got {other:?}"),
         }
         match conn.lookup_by_id(999_999).await {
@@ -149,11 +150,17 @@ async fn define_and_update_through_the_api() {
         .define_xml("<domain type='kvm'><name>x</name></domain>")
         .await
     {
-        Err(e @ Error::Xml(_)) => assert!(e.to_string().starts_with("XML error: "), "{e}"),
+        Err(e @ Error::Xml(_)) => {
+            let line = e.report().to_string();
+            assert!(line.starts_with("XML error: invalid domain XML"), "{line}");
+        }
         other => panic!("expected an XML error, got {other:?}"),
     }
     conn.undefine(&dom).await.unwrap();
-    assert!(matches!(conn.refresh(&dom).await, Err(Error::NoDomain(_))));
+    assert!(matches!(
+        conn.refresh(&dom).await,
+        Err(Error::NoDomain { removed: true, .. })
+    ));
 }
 
 #[tokio::test]
@@ -208,8 +215,12 @@ async fn credentials_are_checked() {
     let sim = simulator(Model::Esx, WireStyle::Xsi);
     let uri = uri(&sim);
     match Connection::open(&uri, &sources("hunter2-not-it")).await {
-        Err(e @ Error::AuthFailed(_)) => {
+        Err(e @ Error::AuthFailed { .. }) => {
             assert!(e.to_string().starts_with("authentication failed: "), "{e}");
+            assert!(
+                matches!(&e, Error::AuthFailed { user, .. } if user == "root"),
+                "{e:?}"
+            );
             assert!(
                 !format!("{e:?}").contains("hunter2"),
                 "password in Debug: {e:?}"

@@ -83,7 +83,7 @@ async fn run(args: Args) -> Result<String, String> {
     }
     let client = Client::connect(&args.url, options)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.report().to_string())?;
     // Streamed page by page: only the rows are kept, whatever the inventory's size.
     let mut rows: Vec<(String, String)> = client
         .list_stream::<VirtualMachineProperties>(&["name", "runtime.powerState"])
@@ -96,11 +96,11 @@ async fn run(args: Args) -> Result<String, String> {
         })
         .try_collect()
         .await
-        .map_err(|e: esx_vi::Error| e.to_string())?;
+        .map_err(|e: esx_vi::Error| e.report().to_string())?;
     rows.sort();
     if let Err(e) = client.logout().await {
         // A failed logout does not spoil a listing that succeeded: say so on stderr only.
-        eprintln!("warning: logout failed: {e}");
+        eprintln!("warning: logout failed: {}", e.report());
     }
     let mut out = String::new();
     for (name, state) in &rows {

@@ -161,7 +161,7 @@ impl Client {
         match self.login_once(&credentials).await {
             Ok(_) => true,
             Err(e) => {
-                tracing::warn!("logging in again failed: {e}");
+                tracing::warn!("logging in again failed: {}", e.report());
                 false
             }
         }

@@ -1,33 +1,55 @@
 //! The client's typed error tree. Every variant says what failed in the user's terms (URL, SOAP
 //! method, fault type, element path) and never carries credentials.
+//!
+//! One convention holds for every error here: an error either prints its cause in its message or
+//! returns it from [`source()`](StdError::source), never both, so a reporter that walks the chain
+//! shows each text once. [`Report`] is that reporter: `outer: inner: innermost`, the one line a
+//! command line prints.
 
 use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
+use esx_vi_types::ManagedObjectReference;
+
 use crate::tls::Thumbprint;
+
+/// A cause kept as a typed error without naming its crate in this API (reqwest, io, url...).
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
 /// A failure below SOAP: no response envelope came back.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TransportError {
-    /// The client could not be set up (bad URL, unusable CA file, bad proxy URL).
-    #[error("invalid connection settings: {0}")]
-    Config(String),
+    /// The client could not be set up (bad URL, unusable TLS settings, bad proxy URL).
+    #[error("invalid connection settings{}", detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    Config {
+        /// What is wrong, when the cause does not say it by itself.
+        detail: Option<String>,
+        /// The error behind it (a URL parse error, the TLS setup error...), if any.
+        #[source]
+        source: Option<BoxError>,
+    },
     /// The connection failed or broke (refused, DNS, proxy, reset).
-    #[error("cannot talk to {url}: {reason}")]
+    #[error("cannot talk to {url}")]
     Connect {
         /// The server URL (without credentials).
         url: String,
-        /// The underlying cause, as text.
-        reason: String,
+        /// The HTTP client's error, with its own chain of causes.
+        source: BoxError,
     },
     /// The TLS handshake failed: most often the server certificate was not trusted.
-    #[error("TLS connection to {host} failed: {reason}{hint}", hint = pin_hint(presented))]
+    ///
+    /// The message prints the cause (the advice to pin a thumbprint follows it), so `source()`
+    /// does not return it again.
+    #[error("TLS connection to {host} failed: {cause}{hint}", hint = pin_hint(presented))]
     Tls {
         /// The server host name.
         host: String,
-        /// What rustls reported.
-        reason: String,
+        /// Why the handshake failed: rustls's error, or our verifier's own refusal (a pin
+        /// mismatch) in its own words.
+        cause: Arc<dyn StdError + Send + Sync + 'static>,
         /// The SHA-256 thumbprint of the certificate the server presented, when it got that far.
         presented: Option<Thumbprint>,
     },
@@ -54,8 +76,13 @@ pub enum TransportError {
         timeout: Duration,
     },
     /// Reading or writing a local file during a transfer failed.
-    #[error("{0}")]
-    Io(String),
+    #[error("{context}")]
+    Io {
+        /// What was being done (`writing the download failed`, `cannot read disk.vmdk`).
+        context: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
 }
 
 impl TransportError {
@@ -85,19 +112,34 @@ fn describe(timeout: &Duration) -> String {
     }
 }
 
-/// The text of an error and all its causes, `outer: inner: innermost`, skipping repeats (reqwest
-/// and hyper often repeat their cause in their own message).
-pub(crate) fn chain_text(error: &(dyn StdError + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current = Some(error);
-    while let Some(e) = current {
-        let text = e.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
+/// An error and its chain of causes as one line, `outer: inner: innermost`: what a command line
+/// prints after `error: `.
+///
+/// Our own errors never repeat their cause (see the module doc); a cause whose text an outer
+/// error already contains is still skipped, because reqwest and hyper often repeat their cause
+/// in their own message.
+#[derive(Clone, Copy)]
+pub struct Report<'a>(pub &'a (dyn StdError + 'static));
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts: Vec<String> = Vec::new();
+        let mut current = Some(self.0);
+        while let Some(e) = current {
+            let text = e.to_string();
+            if !parts.iter().any(|p| p.contains(&text)) {
+                parts.push(text);
+            }
+            current = e.source();
         }
-        current = e.source();
+        f.write_str(&parts.join(": "))
     }
-    parts.join(": ")
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 /// The rustls error somewhere in an error chain, looking inside `io::Error`s too (whose `source`
@@ -142,8 +184,8 @@ pub enum Error {
         /// The whole decoded fault, with its typed detail.
         fault: Box<SoapFault>,
     },
-    /// The response could not be decoded; the message names the element path.
-    #[error("cannot decode the response to {method}: {source}")]
+    /// The response could not be decoded; the cause names the element path.
+    #[error("cannot decode the response to {method}")]
     Decode {
         /// The SOAP method (or the conversion) whose response failed to decode.
         method: &'static str,
@@ -158,7 +200,13 @@ pub enum Error {
         /// The missing ServiceContent member.
         member: &'static str,
     },
-    /// A lookup found nothing.
+    /// The server returned no properties for an object: it does not exist (any more).
+    #[error("{} {} has no retrievable properties (does it still exist?)", object.r#type, object.value)]
+    ObjectNotFound {
+        /// The object asked for.
+        object: ManagedObjectReference,
+    },
+    /// An inventory lookup found nothing (the message names the path or property).
     #[error("{0}")]
     NotFound(String),
     /// The caller asked for something that cannot be done (bad path, bad argument).
@@ -242,6 +290,11 @@ impl Error {
             _ => None,
         }
     }
+
+    /// This error and its causes as one line ([`Report`]).
+    pub fn report(&self) -> Report<'_> {
+        Report(self)
+    }
 }
 
 use esx_vi_types::soap::MethodError;
@@ -251,4 +304,152 @@ pub(crate) fn method_error(
     method: &'static str,
 ) -> impl FnOnce(MethodError<TransportError>) -> Error {
     move |e| Error::from_method(method, e)
+}
+
+/// Asserts that no error in `error`'s `source()` chain repeats the text of one of its causes
+/// (the convention of this module), and returns the chain's texts, outermost first.
+#[cfg(test)]
+pub(crate) fn assert_each_text_once(error: &(dyn StdError + 'static)) -> Vec<String> {
+    let mut texts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(e) = current {
+        let text = e.to_string();
+        for outer in &texts {
+            assert!(
+                !outer.contains(&text),
+                "{text:?} appears twice: in {outer:?} and as its source\n{error:?}"
+            );
+        }
+        texts.push(text);
+        current = e.source();
+    }
+    texts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::task::{BlockedTask, Question, QuestionError};
+
+    fn thumbprint() -> Thumbprint {
+        ["AB"; 32].join(":").parse().unwrap()
+    }
+
+    /// One error of every shape that wraps a cause, and what a command line prints for it.
+    fn representative() -> Vec<(Error, &'static str)> {
+        let parse_error = url::Url::parse("https://").unwrap_err();
+        vec![
+            (
+                Error::Decode {
+                    method: "RetrievePropertiesEx",
+                    source: DecodeError::new("/Envelope/Body/objects[1]/val", "expected an integer"),
+                },
+                "cannot decode the response to RetrievePropertiesEx: /Envelope/Body/objects[1]/val: expected an integer",
+            ),
+            (
+                Error::Transport(TransportError::Config {
+                    detail: Some("invalid server URL \"https://\"".to_owned()),
+                    source: Some(Box::new(parse_error)),
+                }),
+                "invalid connection settings: invalid server URL \"https://\": empty host",
+            ),
+            (
+                Error::Transport(TransportError::Config {
+                    detail: None,
+                    source: Some(Box::new(crate::tls::TlsConfigError::NoRoots)),
+                }),
+                "invalid connection settings: no trusted root certificates: the system store is empty; give a CA file, a thumbprint, or (for tests only) no-verify",
+            ),
+            (
+                Error::Transport(TransportError::Connect {
+                    url: "https://esx.example/sdk".to_owned(),
+                    source: Box::new(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionRefused,
+                        "Connection refused (os error 111)",
+                    )),
+                }),
+                "cannot talk to https://esx.example/sdk: Connection refused (os error 111)",
+            ),
+            (
+                Error::Transport(TransportError::Tls {
+                    host: "esx.example".to_owned(),
+                    cause: Arc::new(rustls::Error::InvalidCertificate(
+                        rustls::CertificateError::UnknownIssuer,
+                    )),
+                    presented: Some(thumbprint()),
+                }),
+                "TLS connection to esx.example failed: invalid peer certificate: UnknownIssuer; the server presented a certificate with SHA-256 thumbprint AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB: if you trust it, pin that thumbprint",
+            ),
+            (
+                Error::Transport(TransportError::Io {
+                    context: "cannot read disk.vmdk".to_owned(),
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "No such file"),
+                }),
+                "cannot read disk.vmdk: No such file",
+            ),
+            (
+                Error::from_method(
+                    "PowerOnVM_Task",
+                    MethodError::Fault(SoapFault {
+                        fault_code: "ServerFaultCode".to_owned(),
+                        fault_string: "The attempted operation cannot be performed".to_owned(),
+                        detail: None,
+                    }),
+                ),
+                "PowerOnVM_Task failed: ServerFault - The attempted operation cannot be performed",
+            ),
+            (
+                Error::Question(Box::new(QuestionError {
+                    question: Question {
+                        vm_name: "vm1".to_owned(),
+                        id: "1".to_owned(),
+                        text: "Did you move it?".to_owned(),
+                        choices: Vec::new(),
+                        default_index: None,
+                    },
+                    no_default_answer: true,
+                    task: BlockedTask::NotStarted,
+                })),
+                "",
+            ),
+        ]
+    }
+
+    #[test]
+    fn no_error_prints_a_cause_it_also_returns_as_source() {
+        for (error, _) in representative() {
+            assert_each_text_once(&error);
+        }
+    }
+
+    #[test]
+    fn the_report_shows_every_cause_once_in_order() {
+        for (error, expected) in representative() {
+            if !expected.is_empty() {
+                assert_eq!(error.report().to_string(), expected, "{error:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn causes_stay_typed() {
+        let (error, _) = representative().swap_remove(3);
+        let io = error
+            .source()
+            .and_then(|s| s.downcast_ref::<std::io::Error>())
+            .expect("the I/O error is the source");
+        assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused);
+    }
+
+    #[test]
+    fn the_report_skips_a_cause_its_outer_error_already_repeats() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("request failed: connection reset")]
+        struct Repeating(#[source] std::io::Error);
+        let error = Repeating(std::io::Error::other("connection reset"));
+        assert_eq!(
+            Report(&error).to_string(),
+            "request failed: connection reset"
+        );
+    }
 }

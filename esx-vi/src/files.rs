@@ -186,9 +186,12 @@ impl HttpTransport {
                 *left -= n as u64;
             }
             if !data.is_empty() {
-                sink.write_all(data).await.map_err(|e| {
-                    TransportError::Io(format!("writing the {operation} failed: {e}"))
-                })?;
+                sink.write_all(data)
+                    .await
+                    .map_err(|source| TransportError::Io {
+                        context: format!("writing the {operation} failed"),
+                        source,
+                    })?;
                 transferred += data.len() as u64;
                 progress(TransferProgress { transferred, total });
             }
@@ -196,9 +199,10 @@ impl HttpTransport {
                 break;
             }
         }
-        sink.flush()
-            .await
-            .map_err(|e| TransportError::Io(format!("writing the {operation} failed: {e}")))?;
+        sink.flush().await.map_err(|source| TransportError::Io {
+            context: format!("writing the {operation} failed"),
+            source,
+        })?;
         Ok(transferred)
     }
 
@@ -340,11 +344,11 @@ impl crate::Client {
         local: &std::path::Path,
         progress: impl FnMut(TransferProgress) + Send + 'static,
     ) -> Result<u64, crate::Error> {
-        let io_error = |e: std::io::Error| {
-            crate::Error::Transport(TransportError::Io(format!(
-                "cannot read {}: {e}",
-                local.display()
-            )))
+        let io_error = |source: std::io::Error| {
+            crate::Error::Transport(TransportError::Io {
+                context: format!("cannot read {}", local.display()),
+                source,
+            })
         };
         let source = tokio::fs::File::open(local).await.map_err(io_error)?;
         let length = source.metadata().await.map_err(io_error)?.len();

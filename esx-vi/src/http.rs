@@ -11,7 +11,7 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 use url::Url;
 
-use crate::error::{chain_text, find_rustls_error, TransportError};
+use crate::error::{find_rustls_error, TransportError};
 use crate::options::ConnectOptions;
 use crate::redact::redact_passwords;
 use crate::tls::{PresentedCertificates, RecordingVerifier};
@@ -40,16 +40,16 @@ pub(crate) struct HttpTransport {
 impl HttpTransport {
     /// Builds the HTTP client for `url` (`https://host[:port][/sdk]` or `http://...`).
     pub(crate) fn new(url: &str, options: &ConnectOptions) -> Result<Self, TransportError> {
-        let mut base = Url::parse(url)
-            .map_err(|e| TransportError::Config(format!("invalid server URL {url:?}: {e}")))?;
+        let mut base =
+            Url::parse(url).map_err(|e| config_error(format!("invalid server URL {url:?}"), e))?;
         if base.scheme() != "https" && base.scheme() != "http" {
-            return Err(TransportError::Config(format!(
+            return Err(config_problem(format!(
                 "server URL {} must start with https:// or http://",
                 base.as_str()
             )));
         }
         if base.host_str().is_none_or(str::is_empty) {
-            return Err(TransportError::Config(format!(
+            return Err(config_problem(format!(
                 "server URL {url:?} has no host name"
             )));
         }
@@ -59,9 +59,7 @@ impl HttpTransport {
         base.set_path("/");
         base.set_query(None);
         base.set_fragment(None);
-        let sdk = base
-            .join("sdk")
-            .map_err(|e| TransportError::Config(e.to_string()))?;
+        let sdk = base.join("sdk").map_err(config_cause)?;
 
         let presented = Arc::new(PresentedCertificates::default());
         let mut builder = reqwest::Client::builder()
@@ -72,15 +70,13 @@ impl HttpTransport {
         if base.scheme() == "https" {
             let tls = RecordingVerifier::new(&options.tls, presented.clone())
                 .and_then(RecordingVerifier::into_client_config)
-                .map_err(|e| TransportError::Config(e.to_string()))?;
+                .map_err(config_cause)?;
             builder = builder.use_preconfigured_tls(tls);
         }
         if let Some(proxy) = &options.proxy {
             builder = builder.proxy(parse_proxy(proxy)?);
         }
-        let http = builder
-            .build()
-            .map_err(|e| TransportError::Config(chain_text(&e)))?;
+        let http = builder.build().map_err(config_cause)?;
         Ok(Self {
             http,
             base,
@@ -166,19 +162,19 @@ impl HttpTransport {
             let host_key = host.trim_start_matches('[').trim_end_matches(']');
             return TransportError::Tls {
                 presented: self.presented.presented_by(host_key),
-                reason: match tls {
+                cause: match tls {
                     // Our own verifier's refusal (a pin mismatch) reads best in its own words.
                     rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other)) => {
-                        other.0.to_string()
+                        other.0.clone()
                     }
-                    other => other.to_string(),
+                    other => Arc::new(other.clone()),
                 },
                 host,
             };
         }
         TransportError::Connect {
             url: url_text,
-            reason: chain_text(&error),
+            source: Box::new(error),
         }
     }
 
@@ -192,7 +188,7 @@ impl HttpTransport {
                 self.in_flight
                     .acquire()
                     .await
-                    .map_err(|_| TransportError::Config("the client was shut down".to_owned()))?,
+                    .map_err(|_| config_problem("the client was shut down".to_owned()))?,
             )
         };
         self.requests.fetch_add(1, Ordering::Relaxed);
@@ -283,14 +279,41 @@ pub(crate) fn session_cookie_pair(set_cookie: &str) -> Option<String> {
 }
 
 fn parse_proxy(proxy: &str) -> Result<reqwest::Proxy, TransportError> {
-    let url = Url::parse(proxy)
-        .map_err(|e| TransportError::Config(format!("invalid proxy URL {proxy:?}: {e}")))?;
+    let url =
+        Url::parse(proxy).map_err(|e| config_error(format!("invalid proxy URL {proxy:?}"), e))?;
     match url.scheme() {
         "http" | "https" | "socks5" | "socks5h" => reqwest::Proxy::all(url.as_str())
-            .map_err(|e| TransportError::Config(format!("invalid proxy URL: {}", chain_text(&e)))),
-        other => Err(TransportError::Config(format!(
+            .map_err(|e| config_error("invalid proxy URL".to_owned(), e)),
+        other => Err(config_problem(format!(
             "unsupported proxy scheme {other:?}: use http://, https://, socks5:// or socks5h://"
         ))),
+    }
+}
+
+/// Settings refused for a reason of our own.
+fn config_problem(detail: String) -> TransportError {
+    TransportError::Config {
+        detail: Some(detail),
+        source: None,
+    }
+}
+
+/// Settings refused: what was wrong, and the error that said so.
+fn config_error(
+    detail: String,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> TransportError {
+    TransportError::Config {
+        detail: Some(detail),
+        source: Some(Box::new(source)),
+    }
+}
+
+/// Settings refused by an error that says it all by itself (the TLS setup's, the HTTP client's).
+fn config_cause(source: impl std::error::Error + Send + Sync + 'static) -> TransportError {
+    TransportError::Config {
+        detail: None,
+        source: Some(Box::new(source)),
     }
 }
 
@@ -324,7 +347,7 @@ mod tests {
     fn bad_urls_and_proxies_are_config_errors() {
         for url in ["ftp://esx.example", "not a url", "https://"] {
             let err = HttpTransport::new(url, &ConnectOptions::new()).unwrap_err();
-            assert!(matches!(err, TransportError::Config(_)), "{url}: {err}");
+            assert!(matches!(err, TransportError::Config { .. }), "{url}: {err}");
         }
         let err = HttpTransport::new(
             "https://esx.example",
@@ -367,5 +390,15 @@ mod tests {
             TransportError::Connect { url, .. } => assert!(url.contains(&port.to_string())),
             other => panic!("expected a connect error, got {other:?}"),
         }
+        // The HTTP client's error stays typed below ours, and the chain never repeats a text.
+        let texts = crate::error::assert_each_text_once(&err);
+        assert_eq!(
+            texts[0],
+            format!("cannot talk to http://127.0.0.1:{port}/sdk")
+        );
+        assert!(
+            std::error::Error::source(&err).is_some_and(|s| s.is::<reqwest::Error>()),
+            "{err:?}"
+        );
     }
 }

@@ -20,7 +20,7 @@ pub mod task;
 pub mod tls;
 
 pub use client::Client;
-pub use error::{Error, TransportError};
+pub use error::{Error, Report, TransportError};
 pub use files::{ByteRange, DatastorePath, DatastorePathError, TransferProgress};
 pub use inventory::{HostContext, ManagedObjectProperties};
 pub use options::ConnectOptions;

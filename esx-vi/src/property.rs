@@ -135,7 +135,8 @@ impl Client {
             .collect()
     }
 
-    /// The properties of one object as a typed struct; `NotFound` when the server returns nothing.
+    /// The properties of one object as a typed struct; [`Error::ObjectNotFound`] when the server
+    /// returns nothing.
     pub async fn retrieve_object<P>(
         &self,
         obj: &ManagedObjectReference,
@@ -150,10 +151,9 @@ impl Client {
                 method: "RetrievePropertiesEx",
                 source,
             }),
-            None => Err(Error::NotFound(format!(
-                "{} {} has no retrievable properties (does it still exist?)",
-                obj.r#type, obj.value
-            ))),
+            None => Err(Error::ObjectNotFound {
+                object: obj.clone(),
+            }),
         }
     }
 

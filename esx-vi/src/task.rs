@@ -477,7 +477,7 @@ impl Client {
                 } else {
                     match self.cancel_task(task).await {
                         Ok(()) => BlockedTask::Cancelled,
-                        Err(e) => BlockedTask::CancelFailed(e.to_string()),
+                        Err(e) => BlockedTask::CancelFailed(e.report().to_string()),
                     }
                 };
                 return Err(Error::Question(Box::new(QuestionError {

@@ -295,7 +295,7 @@ async fn a_malformed_response_is_a_decode_error_naming_the_element_path() {
         .retrieve_object::<VirtualMachineProperties>(&vm, &["name"])
         .await
         .expect_err("malformed");
-    let text = err.to_string();
+    let text = err.report().to_string();
     assert!(matches!(err, Error::Decode { .. }), "{err:?}");
     assert!(
         text.contains("objects[1]") && text.contains("val"),

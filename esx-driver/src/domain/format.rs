@@ -635,7 +635,7 @@ fn format_graphics(w: &mut Writer, graphics: &Graphics, options: FormatOptions) 
         .attr_opt("keymap", graphics.keymap.as_deref())
         .attr_opt("sharePolicy", graphics.share_policy.as_deref());
     if options.secure {
-        tag = tag.attr_opt("passwd", graphics.passwd.as_ref().map(Secret::expose));
+        tag = tag.attr_opt("passwd", graphics.passwd.as_ref().map(VncPassword::expose));
     }
     if graphics.listens.is_empty() {
         tag.empty();

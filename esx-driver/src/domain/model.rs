@@ -341,20 +341,26 @@ impl FromStr for CpuSet {
     }
 }
 
-/// A password that never shows in `Debug` output (a VNC `passwd`).
+/// A VNC display's password (`<graphics passwd=...>`, VMX `RemoteDisplay.vnc.password`): written
+/// only where it must be, never shown in `Debug` output.
 #[derive(Clone, PartialEq, Eq, Default)]
-pub struct Secret(pub String);
+pub struct VncPassword(String);
 
-impl Secret {
+impl VncPassword {
+    /// Wraps the password text.
+    pub fn new(password: impl Into<String>) -> Self {
+        Self(password.into())
+    }
+
     /// The password itself, for the places that must write it (VMX output, secure XML).
     pub fn expose(&self) -> &str {
         &self.0
     }
 }
 
-impl fmt::Debug for Secret {
+impl fmt::Debug for VncPassword {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
+        f.write_str("VncPassword(<redacted>)")
     }
 }
 
@@ -1050,7 +1056,7 @@ pub struct Graphics {
     pub share_policy: Option<String>,
     /// `passwd` (VMX `RemoteDisplay.vnc.password`): written only with
     /// [`FormatOptions::secure`](crate::domain::FormatOptions).
-    pub passwd: Option<Secret>,
+    pub passwd: Option<VncPassword>,
     /// `<listen>` children (libvirt adds an address listen without address when none).
     pub listens: Vec<GraphicsListen>,
 }

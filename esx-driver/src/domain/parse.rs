@@ -1205,7 +1205,7 @@ fn parse_graphics(graphics: &XmlElement, path: &Path<'_>) -> Result<Graphics> {
     }
     result.keymap = attr_string(graphics, "keymap");
     result.share_policy = attr_string(graphics, "sharePolicy");
-    result.passwd = attr_string(graphics, "passwd").map(Secret);
+    result.passwd = attr_string(graphics, "passwd").map(VncPassword::new);
 
     for (index, listen) in graphics.children_named("listen").enumerate() {
         let listen_path = path.nth("listen", index + 1);

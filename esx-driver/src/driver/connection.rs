@@ -273,10 +273,10 @@ async fn connect_client(
     Client::connect(url, options)
         .await
         .map_err(|e| match e.fault_type() {
-            Some("InvalidLogin") => Error::AuthFailed(format!(
-                "cannot log in to {host} as '{}': wrong user name or password",
-                credentials.user
-            )),
+            Some("InvalidLogin") => Error::AuthFailed {
+                host: host.to_owned(),
+                user: credentials.user.clone(),
+            },
             _ => Error::Vi(e),
         })
 }

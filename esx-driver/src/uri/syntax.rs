@@ -5,7 +5,7 @@ use std::net::Ipv6Addr;
 use std::str::FromStr;
 
 use super::UriError;
-use crate::auth::Secret;
+use esx_vi::Secret;
 
 /// A URI cut into its parts, nothing decoded yet.
 pub(super) struct RawUri<'a> {

@@ -2,16 +2,19 @@
 //! `virVMXFormatConfig` does (see the module docs of [`crate::vmx`] for where we differ).
 
 use crate::domain::{
-    ChrSource, ChrTcpProtocol, ControllerType, DiskBus, DiskCache, DiskDevice, DiskType, Domain,
-    DriveAddress, FilesystemType, GenId, GraphicsType, InterfaceType, MacType, OsFirmware,
-    SmbiosMode, StartupPolicy, Uuid, VideoModel, VirtType,
+    ControllerType, DiskBus, DiskCache, DiskDevice, DiskType, Domain, DriveAddress, FilesystemType,
+    GenId, GraphicsType, InterfaceType, MacType, OsFirmware, SmbiosMode, StartupPolicy, Uuid,
+    VideoModel, VirtType,
 };
 
+use super::chardev::{write_parallels, write_serials};
 use super::context::{ScsiControllerModel, VmxContext};
+use super::entries::join;
 use super::file::{escape_hex, VmxFile};
-use super::{
-    Error, HOSTONLY_NETWORK, SCSI_MAX_UNIT, SCSI_SUPER_WIDE_MAX_UNIT, SUPER_WIDE_HW_VERSION,
+use super::slots::{
+    disk_index, ScsiWidth, Slot, CONTROLLERS, NVME_NAMESPACES, SATA_UNITS, SCSI_CONTROLLER_UNIT,
 };
+use super::{Error, HOSTONLY_NETWORK};
 
 /// Converts a libvirt domain to a new VMX file for the given `virtualHW.version`.
 pub fn domain_to_vmx(
@@ -60,52 +63,10 @@ struct Formatter<'a> {
     skip_null_serials: bool,
 }
 
-/// A disk's VMX location.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Slot {
-    Scsi { controller: u32, unit: u32 },
-    Sata { controller: u32, unit: u32 },
-    Ide { bus: u32, unit: u32 },
-    Nvme { controller: u32, unit: u32 },
-    Floppy { unit: u32 },
-}
-
-impl Slot {
-    fn prefix(self) -> String {
-        match self {
-            Slot::Scsi { controller, unit } => format!("scsi{controller}:{unit}"),
-            Slot::Sata { controller, unit } => format!("sata{controller}:{unit}"),
-            Slot::Ide { bus, unit } => format!("ide{bus}:{unit}"),
-            Slot::Nvme { controller, unit } => format!("nvme{controller}:{unit}"),
-            Slot::Floppy { unit } => format!("floppy{unit}"),
-        }
-    }
-}
-
-/// libvirt's `virDiskNameToIndex`: `sda` -> 0, `sdaa` -> 26 (`None` when not `prefix` + letters).
-fn disk_index(name: &str, prefix: &str) -> Option<u32> {
-    let letters = name.strip_prefix(prefix)?;
-    if letters.is_empty() || !letters.bytes().all(|b| b.is_ascii_lowercase()) {
-        return None;
-    }
-    let mut index: u64 = 0;
-    for byte in letters.bytes() {
-        index = index * 26 + u64::from(byte - b'a') + 1;
-        if index > u64::from(u32::MAX) {
-            return None;
-        }
-    }
-    Some((index - 1) as u32)
-}
-
-/// `prefix` followed by `suffix` (an entry name such as `ethernet0` + `.present`): the
-/// converter builds dozens of these per file, and plain concatenation is much cheaper than
-/// `format!`.
-fn join(prefix: &str, suffix: &str) -> String {
-    let mut key = String::with_capacity(prefix.len() + suffix.len());
-    key.push_str(prefix);
-    key.push_str(suffix);
-    key
+/// Whether two addresses name the same controller, bus and unit (`target` plays no part in a
+/// VMX file).
+fn same_drive(a: DriveAddress, b: DriveAddress) -> bool {
+    (a.controller, a.bus, a.unit) == (b.controller, b.bus, b.unit)
 }
 
 fn uuid_vmx(uuid: &Uuid) -> String {
@@ -210,8 +171,13 @@ impl Formatter<'_> {
         self.filesystems()?;
         self.interfaces()?;
         self.video()?;
-        self.serials()?;
-        self.parallels()?;
+        write_serials(
+            &self.def.devices.serials,
+            self.ctx,
+            self.skip_null_serials,
+            self.out,
+        )?;
+        write_parallels(&self.def.devices.parallels, self.ctx, self.out)?;
 
         match &def.os.firmware {
             Some(OsFirmware::Efi) => self.put("firmware", "efi"),
@@ -361,7 +327,7 @@ impl Formatter<'_> {
     /// Where a disk goes: from its `<address>` when given, else from its target name.
     fn slot(&self, disk: &crate::domain::Disk) -> Result<Slot, Error> {
         let dev = disk.target.dev.as_str();
-        let super_wide = self.hw_version >= SUPER_WIDE_HW_VERSION;
+        let scsi_width = ScsiWidth::of_hw_version(i64::from(self.hw_version));
         let address = disk.address;
         let mismatch = |address: DriveAddress| {
             Error::Domain(format!(
@@ -383,25 +349,16 @@ impl Formatter<'_> {
         match &disk.target.bus {
             DiskBus::Scsi => {
                 let index = disk_index(dev, "sd").ok_or_else(|| expecting_prefix("sd"))?;
-                let per_controller = if super_wide {
-                    SCSI_SUPER_WIDE_MAX_UNIT
-                } else {
-                    15
-                };
-                let from_name = if index < 4 * per_controller {
-                    let unit = index % per_controller;
-                    Some((
-                        index / per_controller,
-                        if unit >= 7 { unit + 1 } else { unit },
-                    ))
-                } else {
-                    None
-                };
-                let (controller, unit) = match (address, from_name) {
+                let from_name = Slot::scsi_of_index(index, scsi_width);
+                let slot = match (address, from_name) {
                     (Some(address), from_name) => {
+                        let slot = Slot::Scsi {
+                            controller: address.controller,
+                            unit: address.unit,
+                        };
                         // The address is authoritative; with the classic 15-unit bus it must
                         // agree with the target name, as libvirt checks.
-                        if !super_wide && from_name != Some((address.controller, address.unit)) {
+                        if scsi_width == ScsiWidth::Wide && from_name != Some(slot) {
                             return Err(mismatch(address));
                         }
                         if address.bus != 0 {
@@ -410,62 +367,55 @@ impl Formatter<'_> {
                                 address.bus
                             )));
                         }
-                        (address.controller, address.unit)
+                        slot
                     }
                     (None, Some(slot)) => slot,
                     (None, None) => return Err(bad_index("SCSI")),
                 };
-                let max_unit = if super_wide {
-                    SCSI_SUPER_WIDE_MAX_UNIT
-                } else {
-                    SCSI_MAX_UNIT
-                };
-                if controller > 3 {
+                let (controller, unit) = slot.numbers();
+                let max_unit = scsi_width.max_unit();
+                if controller >= CONTROLLERS {
                     return Err(Error::Domain(format!(
-                        "SCSI controller index {controller} out of [0..3] range"
+                        "SCSI controller index {controller} out of [0..{}] range",
+                        CONTROLLERS - 1
                     )));
                 }
-                if unit > max_unit || unit == 7 {
+                if unit > max_unit || unit == SCSI_CONTROLLER_UNIT {
                     return Err(Error::Domain(format!(
                         "SCSI unit index {unit} out of [0..6,8..{max_unit}] range"
                     )));
                 }
-                Ok(Slot::Scsi { controller, unit })
+                Ok(slot)
             }
             DiskBus::Ide => {
                 let index = disk_index(dev, "hd").ok_or_else(|| expecting_prefix("hd"))?;
-                if index >= 4 {
-                    return Err(bad_index("IDE"));
-                }
-                let (bus, unit) = (index / 2, index % 2);
+                let slot = Slot::ide_of_index(index).ok_or_else(|| bad_index("IDE"))?;
                 if let Some(address) = address {
-                    if address.controller != 0 || address.bus != bus || address.unit != unit {
+                    if !same_drive(address, slot.address()) {
                         return Err(mismatch(address));
                     }
                 }
-                Ok(Slot::Ide { bus, unit })
+                Ok(slot)
             }
             DiskBus::Fdc => {
                 let index = disk_index(dev, "fd").ok_or_else(|| expecting_prefix("fd"))?;
-                if index >= 2 {
-                    return Err(bad_index("Floppy"));
-                }
+                let slot = Slot::floppy_of_index(index).ok_or_else(|| bad_index("Floppy"))?;
                 if let Some(address) = address {
-                    if address.controller != 0 || address.bus != 0 || address.unit != index {
+                    if !same_drive(address, slot.address()) {
                         return Err(mismatch(address));
                     }
                 }
-                Ok(Slot::Floppy { unit: index })
+                Ok(slot)
             }
             DiskBus::Sata => {
                 let (controller, unit) = match address {
                     Some(address) => (address.controller, address.unit),
                     None => {
                         let index = disk_index(dev, "sd").ok_or_else(|| expecting_prefix("sd"))?;
-                        (index / 30, index % 30)
+                        Slot::sata_of_index(index).numbers()
                     }
                 };
-                if controller > 3 || unit >= 30 {
+                if controller >= CONTROLLERS || unit >= SATA_UNITS {
                     return Err(Error::Domain(format!(
                         "SATA disk '{dev}' at {controller}:{unit} is out of the [0..3]:[0..29] range"
                     )));
@@ -473,17 +423,12 @@ impl Formatter<'_> {
                 Ok(Slot::Sata { controller, unit })
             }
             DiskBus::Nvme => {
-                let from_name = dev.strip_prefix("nvme").and_then(|rest| {
-                    let (controller, namespace) = rest.split_once('n')?;
-                    let namespace: u32 = namespace.parse().ok()?;
-                    Some((controller.parse::<u32>().ok()?, namespace.checked_sub(1)?))
-                });
-                let (controller, unit) = match (address, from_name) {
+                let (controller, unit) = match (address, Slot::nvme_of_name(dev)) {
                     (Some(address), _) => (address.controller, address.unit),
-                    (None, Some(slot)) => slot,
+                    (None, Some(slot)) => slot.numbers(),
                     (None, None) => return Err(expecting_prefix("nvme")),
                 };
-                if controller > 3 || unit >= 64 {
+                if controller >= CONTROLLERS || unit >= NVME_NAMESPACES {
                     return Err(Error::Domain(format!(
                         "NVMe disk '{dev}' at {controller}:{unit} is out of the [0..3]:[0..63] range"
                     )));
@@ -643,7 +588,7 @@ impl Formatter<'_> {
     }
 
     fn disk(&mut self, disk: &crate::domain::Disk, slot: Slot) -> Result<(), Error> {
-        let prefix = slot.prefix();
+        let prefix = slot.key_prefix();
         let dev = &disk.target.dev;
         let bus = disk.target.bus.as_str().to_owned();
         let device = disk.device;
@@ -977,133 +922,11 @@ impl Formatter<'_> {
         self.put("svga.vramSize", (vram * 1024).to_string());
         Ok(())
     }
-
-    fn serials(&mut self) -> Result<(), Error> {
-        for serial in &self.def.devices.serials {
-            let port = serial.target_port;
-            if port > 3 {
-                return Err(Error::Domain(format!(
-                    "Serial port index {port} out of [0..3] range"
-                )));
-            }
-            let prefix = format!("serial{port}");
-            if matches!(serial.source, ChrSource::Null) && self.skip_null_serials {
-                continue;
-            }
-            self.put(join(&prefix, ".present"), "true");
-            match &serial.source {
-                ChrSource::Dev { path } => {
-                    self.put(join(&prefix, ".fileType"), "device");
-                    self.put(join(&prefix, ".fileName"), path.as_str());
-                }
-                ChrSource::File { path, .. } => {
-                    self.put(join(&prefix, ".fileType"), "file");
-                    let file_name = self.ctx.format_file_name(path)?;
-                    self.put(join(&prefix, ".fileName"), file_name);
-                }
-                ChrSource::Pipe { path } => {
-                    self.put(join(&prefix, ".fileType"), "pipe");
-                    // VI client defaults: the far end is an application acting as server.
-                    self.put(join(&prefix, ".pipe.endPoint"), "client");
-                    self.put(join(&prefix, ".tryNoRxLoss"), "false");
-                    self.put(join(&prefix, ".fileName"), path.as_str());
-                }
-                ChrSource::Tcp {
-                    mode,
-                    host,
-                    service,
-                    protocol,
-                } => {
-                    let scheme = match protocol {
-                        ChrTcpProtocol::Raw => "tcp",
-                        ChrTcpProtocol::Telnet => "telnet",
-                        ChrTcpProtocol::Telnets => "telnets",
-                        ChrTcpProtocol::Tls => "ssl",
-                    };
-                    let host = host.as_deref().unwrap_or_default();
-                    let host = if host.contains(':') {
-                        format!("[{host}]")
-                    } else {
-                        host.to_owned()
-                    };
-                    self.put(join(&prefix, ".fileType"), "network");
-                    self.put(
-                        join(&prefix, ".fileName"),
-                        format!(
-                            "{scheme}://{host}:{}",
-                            service.as_deref().unwrap_or_default()
-                        ),
-                    );
-                    self.put(
-                        join(&prefix, ".network.endPoint"),
-                        if *mode == crate::domain::ChrSourceMode::Bind {
-                            "server"
-                        } else {
-                            "client"
-                        },
-                    );
-                }
-                other => {
-                    return Err(Error::Domain(format!(
-                        "Unsupported character device type '{}' for serial port {port} \
-                         (VMware offers 'dev', 'file', 'pipe' and 'tcp')",
-                        other.type_name()
-                    )))
-                }
-            }
-            // VI client default.
-            self.put(join(&prefix, ".yieldOnMsrRead"), "true");
-        }
-        Ok(())
-    }
-
-    fn parallels(&mut self) -> Result<(), Error> {
-        for parallel in &self.def.devices.parallels {
-            let port = parallel.target_port;
-            if port > 2 {
-                return Err(Error::Domain(format!(
-                    "Parallel port index {port} out of [0..2] range"
-                )));
-            }
-            let prefix = format!("parallel{port}");
-            self.put(join(&prefix, ".present"), "true");
-            match &parallel.source {
-                ChrSource::Dev { path } => {
-                    self.put(join(&prefix, ".fileType"), "device");
-                    self.put(join(&prefix, ".fileName"), path.as_str());
-                }
-                ChrSource::File { path, .. } => {
-                    self.put(join(&prefix, ".fileType"), "file");
-                    let file_name = self.ctx.format_file_name(path)?;
-                    self.put(join(&prefix, ".fileName"), file_name);
-                }
-                other => {
-                    return Err(Error::Domain(format!(
-                        "Unsupported character device type '{}' for parallel port {port} \
-                         (VMware offers 'dev' and 'file')",
-                        other.type_name()
-                    )))
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn disk_index_is_the_inverse_of_disk_name() {
-        for index in [0, 1, 25, 26, 27, 63, 700, 18277] {
-            let name = super::super::to_domain::disk_name("sd", index);
-            assert_eq!(disk_index(&name, "sd"), Some(index), "{name}");
-        }
-        assert_eq!(disk_index("sd", "sd"), None);
-        assert_eq!(disk_index("sdA", "sd"), None);
-        assert_eq!(disk_index("hda", "sd"), None);
-    }
 
     #[test]
     fn uuid_is_written_in_vmx_form() {

@@ -7,6 +7,10 @@
 //! - [`to_domain`]: VMX -> [`Domain`](crate::domain::Domain) ([`vmx_to_domain`]).
 //! - [`from_domain`]: [`Domain`](crate::domain::Domain) -> VMX ([`domain_to_vmx`], and [`update_vmx`] to apply a
 //!   domain to an existing file while keeping the entries this crate does not manage).
+//! - `slots`: where a disk sits (SCSI/SATA/IDE/NVMe controller and unit, floppy unit) and its
+//!   key prefix, libvirt bus, address and target name, shared by both directions.
+//! - `chardev`: serial and parallel ports, both directions.
+//! - `entries`: typed reads of VMX entries with errors naming the entry, and key building.
 //!
 //! The conversion follows libvirt's `src/vmx/vmx.c` (libvirt 11), checked against libvirt's own
 //! test data (`tests/conformance.rs`).
@@ -61,9 +65,12 @@
 //!   new file (libvirt refuses type 'null' too), but [`update_vmx`] keeps the file's own
 //!   entries for it.
 
+mod chardev;
 pub mod context;
+mod entries;
 pub mod file;
 pub mod from_domain;
+mod slots;
 pub mod to_domain;
 mod update;
 

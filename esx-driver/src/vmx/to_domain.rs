@@ -1,186 +1,69 @@
 //! VMX -> libvirt domain: reads a [`VmxFile`] into a [`Domain`] the way libvirt's
 //! `virVMXParseConfig` does (see the module docs of [`crate::vmx`] for where we differ).
 
-use crate::domain::Chr;
 use crate::domain::{
-    ChrSource, ChrSourceMode, ChrTcpProtocol, Controller, ControllerType, Cpu, CpuSet, CpuTopology,
-    Disk, DiskBus, DiskCache, DiskDevice, DiskDriver, DiskSource, DiskTarget, DiskType, Domain,
-    DriveAddress, Filesystem, FilesystemAccessMode, FilesystemType, GenId, Graphics,
-    GraphicsListen, GraphicsType, Interface, InterfaceType, LifecycleAction, ListenType, Mac,
-    MacAddr, MacType, Nvram, OsFirmware, OsType, Secret, SmbiosMode, StartupPolicy, Uuid, Video,
-    VideoModel, VirtType, VmwareData,
+    Controller, ControllerType, Cpu, CpuSet, CpuTopology, Disk, DiskCache, DiskDevice, DiskDriver,
+    DiskSource, DiskTarget, DiskType, Domain, Filesystem, FilesystemAccessMode, FilesystemType,
+    GenId, Graphics, GraphicsListen, GraphicsType, Interface, InterfaceType, LifecycleAction,
+    ListenType, Mac, MacAddr, MacType, Nvram, OsFirmware, OsType, SmbiosMode, StartupPolicy, Uuid,
+    Video, VideoModel, VirtType, VmwareData, VncPassword,
 };
 
+use super::chardev::{read_parallel, read_serial, PARALLEL_PORTS, SERIAL_PORTS};
 use super::context::{ScsiControllerModel, VmxContext};
+use super::entries::{parse_long, Entries, Key};
 use super::file::{unescape_hex, VmxFile};
-use super::{
-    strip_prefix_ignore_case, Error, HOSTONLY_NETWORK, SCSI_MAX_UNIT, SCSI_SUPER_WIDE_MAX_UNIT,
-    SUPER_WIDE_HW_VERSION,
+use super::slots::{
+    ScsiWidth, Slot, CONTROLLERS, FLOPPY_UNITS, IDE_BUSES, IDE_UNITS, NVME_NAMESPACES, SATA_UNITS,
+    SCSI_CONTROLLER_UNIT,
 };
+use super::{strip_prefix_ignore_case, Error, HOSTONLY_NETWORK};
 
 /// Converts a VMX file to a libvirt domain.
 pub fn vmx_to_domain(vmx: &VmxFile, ctx: &dyn VmxContext) -> Result<Domain, Error> {
     let slots = disk_slots_with_present_key(vmx);
-    Parser { vmx, ctx, slots }.domain()
+    Parser {
+        entries: Entries { vmx, ctx },
+        slots,
+    }
+    .domain()
 }
 
 /// Every disk slot that has a `.present` entry, whatever its value: the disk loops visit only
 /// these (a VMX file names a handful of the ~700 possible slots).
-fn disk_slots_with_present_key(vmx: &VmxFile) -> Vec<(Bus, u32, u32)> {
-    let mut slots = Vec::new();
-    for (key, _) in vmx.entries() {
-        let Some(head) = key
-            .len()
-            .checked_sub(8)
-            .filter(|&at| key.is_char_boundary(at) && key[at..].eq_ignore_ascii_case(".present"))
-            .map(|at| &key[..at])
-        else {
-            continue;
-        };
-        let lower =
-            |prefix: &str| strip_prefix_ignore_case(head, prefix).is_some_and(|r| !r.is_empty());
-        let (bus, rest) = if lower("scsi") {
-            (Bus::Scsi, &head[4..])
-        } else if lower("sata") {
-            (Bus::Sata, &head[4..])
-        } else if lower("nvme") {
-            (Bus::Nvme, &head[4..])
-        } else if lower("ide") {
-            (Bus::Ide, &head[3..])
-        } else if lower("floppy") {
-            (Bus::Fdc, &head[6..])
-        } else {
-            continue;
-        };
-        let slot = if bus == Bus::Fdc {
-            rest.parse::<u32>().ok().map(|unit| (bus, 0, unit))
-        } else {
-            rest.split_once(':')
-                .and_then(|(a, b)| Some((bus, a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
-        };
-        if let Some(slot) = slot {
-            slots.push(slot);
-        }
-    }
-    slots.sort_unstable_by_key(|&(bus, a, b)| (bus as u8, a, b));
+fn disk_slots_with_present_key(vmx: &VmxFile) -> Vec<Slot> {
+    let mut slots: Vec<Slot> = vmx
+        .entries()
+        .filter_map(|(key, _)| {
+            let at = key.len().checked_sub(8)?;
+            let suffix = key.get(at..)?;
+            suffix
+                .eq_ignore_ascii_case(".present")
+                .then(|| Slot::of_key_prefix(&key[..at]))
+                .flatten()
+        })
+        .collect();
+    slots.sort_unstable();
     slots.dedup();
     slots
 }
 
-/// A VMX key built on the stack (`prefix.name`): the conversion builds a few hundred of them.
-struct Key {
-    buf: [u8; 96],
-    len: usize,
-    /// Set when the key did not fit; then `text` holds it.
-    spilled: Option<String>,
-}
-
-impl Key {
-    fn of(prefix: &str, name: &str) -> Key {
-        let total = prefix.len() + 1 + name.len();
-        let mut key = Key {
-            buf: [0; 96],
-            len: total,
-            spilled: None,
-        };
-        if total > key.buf.len() {
-            key.spilled = Some(format!("{prefix}.{name}"));
-        } else {
-            key.buf[..prefix.len()].copy_from_slice(prefix.as_bytes());
-            key.buf[prefix.len()] = b'.';
-            key.buf[prefix.len() + 1..total].copy_from_slice(name.as_bytes());
-        }
-        key
-    }
-}
-
-impl std::ops::Deref for Key {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        match &self.spilled {
-            Some(text) => text,
-            // Whole UTF-8 strings and an ASCII '.' joined: always UTF-8.
-            None => std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default(),
-        }
-    }
-}
-
-impl std::fmt::Display for Key {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self)
-    }
-}
-
-impl From<Key> for String {
-    fn from(key: Key) -> String {
-        key.to_string()
-    }
-}
-
-/// The bus a VMX disk sits on, with the VMX key prefix it uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Bus {
-    Scsi,
-    Sata,
-    Ide,
-    Fdc,
-    Nvme,
-}
-
+/// The VMX file being read (its [`Entries`]), with the disk slots it names.
 struct Parser<'a> {
-    vmx: &'a VmxFile,
-    ctx: &'a dyn VmxContext,
+    entries: Entries<'a>,
     /// See [`disk_slots_with_present_key`].
-    slots: Vec<(Bus, u32, u32)>,
+    slots: Vec<Slot>,
 }
 
-/// `0 -> a`, `25 -> z`, `26 -> aa`: libvirt's `virIndexToDiskName`.
-pub(crate) fn disk_name(prefix: &str, index: u32) -> String {
-    let mut letters = Vec::new();
-    let mut i = i64::from(index);
-    loop {
-        letters.push(b'a' + (i % 26) as u8);
-        i = i / 26 - 1;
-        if i < 0 {
-            break;
-        }
+impl<'a> std::ops::Deref for Parser<'a> {
+    type Target = Entries<'a>;
+
+    fn deref(&self) -> &Entries<'a> {
+        &self.entries
     }
-    letters.reverse();
-    let mut name = String::with_capacity(prefix.len() + letters.len());
-    name.push_str(prefix);
-    name.push_str(std::str::from_utf8(&letters).unwrap_or("a"));
-    name
 }
 
-impl<'a> Parser<'a> {
-    fn string(&self, key: &str) -> Option<&'a str> {
-        self.vmx.get(key)
-    }
-
-    fn required(&self, key: &str) -> Result<&'a str, Error> {
-        self.vmx
-            .get(key)
-            .ok_or_else(|| Error::Missing(key.to_owned()))
-    }
-
-    fn boolean(&self, key: &str, default: bool) -> Result<bool, Error> {
-        match self.vmx.get(key) {
-            None => Ok(default),
-            Some(value) if value.eq_ignore_ascii_case("true") => Ok(true),
-            Some(value) if value.eq_ignore_ascii_case("false") => Ok(false),
-            Some(value) => Err(Error::entry(key, "'true' or 'false'", value)),
-        }
-    }
-
-    /// An integer entry; `unlimited` reads as -1, as in libvirt.
-    fn long(&self, key: &str, default: i64) -> Result<i64, Error> {
-        match self.vmx.get(key) {
-            None => Ok(default),
-            Some(value) => parse_long(key, value),
-        }
-    }
-
+impl Parser<'_> {
     fn uuid(&self, key: &str) -> Result<Option<Uuid>, Error> {
         match self.vmx.get(key) {
             None => Ok(None),
@@ -214,11 +97,7 @@ impl<'a> Parser<'a> {
                 hw_version.to_string(),
             ));
         }
-        let scsi_max_unit = if hw_version >= i64::from(SUPER_WIDE_HW_VERSION) {
-            SCSI_SUPER_WIDE_MAX_UNIT
-        } else {
-            SCSI_MAX_UNIT
-        };
+        let scsi_width = ScsiWidth::of_hw_version(hw_version);
 
         // uuid.bios is the hardware UUID; vc.uuid (vCenter's instance UUID) names the domain.
         let bios_uuid = self.uuid("uuid.bios")?;
@@ -272,21 +151,21 @@ impl<'a> Parser<'a> {
             def.devices.graphics.push(graphics);
         }
 
-        self.disks(&mut def, scsi_max_unit)?;
+        self.disks(&mut def, scsi_width)?;
         self.filesystems(&mut def)?;
         self.interfaces(&mut def)?;
 
         def.devices.videos.push(self.video()?);
 
-        for port in 0..4 {
-            if let Some(serial) = self.serial(port)? {
+        for port in 0..SERIAL_PORTS {
+            if let Some(serial) = read_serial(&self.entries, port)? {
                 def.devices.serials.push(serial);
             }
         }
         // libvirt gives an hvm guest a console standing for its first serial port.
         crate::domain::postparse::ensure_serial_console(&mut def);
-        for port in 0..3 {
-            if let Some(parallel) = self.parallel(port)? {
+        for port in 0..PARALLEL_PORTS {
+            if let Some(parallel) = read_parallel(&self.entries, port)? {
                 def.devices.parallels.push(parallel);
             }
         }
@@ -298,10 +177,6 @@ impl<'a> Parser<'a> {
 
         self.firmware(&mut def)?;
         Ok(def)
-    }
-
-    fn long_required(&self, key: &str) -> Result<i64, Error> {
-        parse_long(key, self.required(key)?)
     }
 
     /// `vm.genid` and `vm.genidX` are the two signed 64-bit halves of the generation id.
@@ -450,7 +325,7 @@ impl<'a> Parser<'a> {
             keymap: self.string("RemoteDisplay.vnc.keymap").map(str::to_owned),
             passwd: self
                 .string("RemoteDisplay.vnc.password")
-                .map(|p| Secret(p.to_owned())),
+                .map(VncPassword::new),
             listens: vec![listen],
             ..Graphics::default()
         };
@@ -464,12 +339,11 @@ impl<'a> Parser<'a> {
         Ok(Some(graphics))
     }
 
-    fn disks(&self, def: &mut Domain, scsi_max_unit: u32) -> Result<(), Error> {
-        let super_wide = scsi_max_unit > SCSI_MAX_UNIT;
+    fn disks(&self, def: &mut Domain, scsi_width: ScsiWidth) -> Result<(), Error> {
         // SCSI
         let mut scsi_models: [Option<ScsiControllerModel>; 4] = [None; 4];
         let mut last_scsi_controller = None;
-        for controller in 0..4u32 {
+        for controller in 0..CONTROLLERS {
             let present_key = format!("scsi{controller}.present");
             if !self.boolean(&present_key, false)? {
                 continue;
@@ -485,17 +359,13 @@ impl<'a> Parser<'a> {
                 })?;
                 scsi_models[controller as usize] = Some(model);
             }
-            for unit in 0..=scsi_max_unit {
-                if unit == 7 {
+            for unit in 0..=scsi_width.max_unit() {
+                if unit == SCSI_CONTROLLER_UNIT {
                     // Unit 7 is the controller itself.
                     continue;
                 }
-                let index = if super_wide {
-                    controller * SCSI_SUPER_WIDE_MAX_UNIT + if unit < 7 { unit } else { unit - 1 }
-                } else {
-                    controller * 15 + if unit < 7 { unit } else { unit - 1 }
-                };
-                if let Some(disk) = self.disk_or_cdrom(Bus::Scsi, controller, unit, index)? {
+                let slot = Slot::Scsi { controller, unit };
+                if let Some(disk) = self.disk_or_cdrom(slot, scsi_width)? {
                     def.devices.disks.push(disk);
                     last_scsi_controller = Some(controller);
                 }
@@ -513,13 +383,13 @@ impl<'a> Parser<'a> {
 
         // SATA
         let mut last_sata_controller = None;
-        for controller in 0..4u32 {
+        for controller in 0..CONTROLLERS {
             if !self.boolean(&format!("sata{controller}.present"), false)? {
                 continue;
             }
-            for unit in 0..30u32 {
+            for unit in 0..SATA_UNITS {
                 if let Some(disk) =
-                    self.disk_or_cdrom(Bus::Sata, controller, unit, controller * 30 + unit)?
+                    self.disk_or_cdrom(Slot::Sata { controller, unit }, scsi_width)?
                 {
                     def.devices.disks.push(disk);
                     last_sata_controller = Some(controller);
@@ -537,32 +407,33 @@ impl<'a> Parser<'a> {
         }
 
         // IDE: 2 buses with 2 units each, one controller.
-        for bus in 0..2u32 {
-            for unit in 0..2u32 {
-                if let Some(disk) = self.disk_or_cdrom(Bus::Ide, bus, unit, bus * 2 + unit)? {
+        for bus in 0..IDE_BUSES {
+            for unit in 0..IDE_UNITS {
+                if let Some(disk) = self.disk_or_cdrom(Slot::Ide { bus, unit }, scsi_width)? {
                     def.devices.disks.push(disk);
                 }
             }
         }
 
         // NVMe (ESXi 6.5+): up to 4 controllers, 64 namespaces each.
-        for controller in 0..4u32 {
+        for controller in 0..CONTROLLERS {
             if !self.boolean(&format!("nvme{controller}.present"), false)? {
                 continue;
             }
-            for unit in 0..64u32 {
-                if !self.has_slot(Bus::Nvme, controller, unit) {
+            for unit in 0..NVME_NAMESPACES {
+                let slot = Slot::Nvme { controller, unit };
+                if !self.has_slot(slot) {
                     continue;
                 }
-                if let Some(disk) = self.disk(Bus::Nvme, controller, unit, unit)? {
+                if let Some(disk) = self.disk(slot, scsi_width)? {
                     def.devices.disks.push(disk);
                 }
             }
         }
 
         // Floppies: one controller with 2 units.
-        for unit in 0..2u32 {
-            if !self.has_slot(Bus::Fdc, 0, unit) {
+        for unit in 0..FLOPPY_UNITS {
+            if !self.has_slot(Slot::Floppy { unit }) {
                 continue;
             }
             if let Some(disk) = self.floppy(unit)? {
@@ -575,38 +446,18 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn has_slot(&self, bus: Bus, controller_or_bus: u32, unit: u32) -> bool {
-        self.slots
-            .binary_search_by_key(&(bus as u8, controller_or_bus, unit), |&(b, x, y)| {
-                (b as u8, x, y)
-            })
-            .is_ok()
+    fn has_slot(&self, slot: Slot) -> bool {
+        self.slots.binary_search(&slot).is_ok()
     }
 
-    fn disk_or_cdrom(
-        &self,
-        bus: Bus,
-        controller_or_bus: u32,
-        unit: u32,
-        index: u32,
-    ) -> Result<Option<Disk>, Error> {
-        if !self.has_slot(bus, controller_or_bus, unit) {
+    fn disk_or_cdrom(&self, slot: Slot, scsi_width: ScsiWidth) -> Result<Option<Disk>, Error> {
+        if !self.has_slot(slot) {
             return Ok(None);
         }
-        if let Some(disk) = self.disk(bus, controller_or_bus, unit, index)? {
+        if let Some(disk) = self.disk(slot, scsi_width)? {
             return Ok(Some(disk));
         }
-        self.cdrom(bus, controller_or_bus, unit, index)
-    }
-
-    fn prefix(bus: Bus, controller_or_bus: u32, unit: u32) -> String {
-        match bus {
-            Bus::Scsi => format!("scsi{controller_or_bus}:{unit}"),
-            Bus::Sata => format!("sata{controller_or_bus}:{unit}"),
-            Bus::Ide => format!("ide{controller_or_bus}:{unit}"),
-            Bus::Nvme => format!("nvme{controller_or_bus}:{unit}"),
-            Bus::Fdc => format!("floppy{unit}"),
-        }
+        self.cdrom(slot, scsi_width)
     }
 
     /// The parts of a disk every device kind shares: target, address, and whether it is
@@ -614,10 +465,8 @@ impl<'a> Parser<'a> {
     fn disk_base(
         &self,
         prefix: &str,
-        bus: Bus,
-        controller_or_bus: u32,
-        unit: u32,
-        index: u32,
+        slot: Slot,
+        scsi_width: ScsiWidth,
         device: DiskDevice,
     ) -> Result<Option<Disk>, Error> {
         if !self.boolean(&Key::of(prefix, "present"), false)? {
@@ -628,92 +477,21 @@ impl<'a> Parser<'a> {
             // Client devices are connected through the VI client; libvirt ignores them.
             return Ok(None);
         }
-        let (dev, disk_bus, address) = match bus {
-            Bus::Scsi => (
-                disk_name("sd", index),
-                DiskBus::Scsi,
-                DriveAddress {
-                    controller: controller_or_bus,
-                    bus: 0,
-                    target: 0,
-                    unit,
-                },
-            ),
-            Bus::Sata => (
-                disk_name("sd", index),
-                DiskBus::Sata,
-                DriveAddress {
-                    controller: controller_or_bus,
-                    bus: 0,
-                    target: 0,
-                    unit,
-                },
-            ),
-            Bus::Ide => (
-                disk_name("hd", index),
-                DiskBus::Ide,
-                DriveAddress {
-                    controller: 0,
-                    bus: controller_or_bus,
-                    target: 0,
-                    unit,
-                },
-            ),
-            Bus::Nvme => (
-                format!("nvme{controller_or_bus}n{}", unit + 1),
-                DiskBus::Nvme,
-                DriveAddress {
-                    controller: controller_or_bus,
-                    bus: 0,
-                    target: 0,
-                    unit,
-                },
-            ),
-            Bus::Fdc => (
-                disk_name("fd", index),
-                DiskBus::Fdc,
-                DriveAddress {
-                    controller: 0,
-                    bus: 0,
-                    target: 0,
-                    unit,
-                },
-            ),
-        };
         Ok(Some(Disk {
             device,
-            target: DiskTarget { dev, bus: disk_bus },
-            address: Some(address),
+            target: DiskTarget {
+                dev: slot.target_name(scsi_width),
+                bus: slot.bus(),
+            },
+            address: Some(slot.address()),
             ..Disk::default()
         }))
     }
 
-    fn file_name(&self, file_name: &str, key: &str) -> Result<String, Error> {
-        self.ctx.parse_file_name(file_name)?.ok_or_else(|| {
-            Error::FileName(format!(
-                "File '{file_name}' (VMX entry '{key}') is on a datastore that is not available"
-            ))
-        })
-    }
-
     /// A hard disk (`.vmdk`), or `None` when the entry is absent or is a CD-ROM.
-    fn disk(
-        &self,
-        bus: Bus,
-        controller_or_bus: u32,
-        unit: u32,
-        index: u32,
-    ) -> Result<Option<Disk>, Error> {
-        let prefix = Self::prefix(bus, controller_or_bus, unit);
-        let Some(mut disk) = self.disk_base(
-            &prefix,
-            bus,
-            controller_or_bus,
-            unit,
-            index,
-            DiskDevice::Disk,
-        )?
-        else {
+    fn disk(&self, slot: Slot, scsi_width: ScsiWidth) -> Result<Option<Disk>, Error> {
+        let prefix = slot.key_prefix();
+        let Some(mut disk) = self.disk_base(&prefix, slot, scsi_width, DiskDevice::Disk)? else {
             return Ok(None);
         };
         let device_type_key = Key::of(&prefix, "deviceType");
@@ -748,9 +526,9 @@ impl<'a> Parser<'a> {
             )));
         }
         if let Some(device_type) = device_type {
-            let expected = match bus {
-                Bus::Scsi => Some("scsi-hardDisk"),
-                Bus::Ide => Some("ata-hardDisk"),
+            let expected = match slot {
+                Slot::Scsi { .. } => Some("scsi-hardDisk"),
+                Slot::Ide { .. } => Some("ata-hardDisk"),
                 _ => None,
             };
             if let Some(expected) = expected {
@@ -781,23 +559,9 @@ impl<'a> Parser<'a> {
     }
 
     /// A CD-ROM (image, host device, raw/passthrough device, or empty).
-    fn cdrom(
-        &self,
-        bus: Bus,
-        controller_or_bus: u32,
-        unit: u32,
-        index: u32,
-    ) -> Result<Option<Disk>, Error> {
-        let prefix = Self::prefix(bus, controller_or_bus, unit);
-        let Some(mut disk) = self.disk_base(
-            &prefix,
-            bus,
-            controller_or_bus,
-            unit,
-            index,
-            DiskDevice::Cdrom,
-        )?
-        else {
+    fn cdrom(&self, slot: Slot, scsi_width: ScsiWidth) -> Result<Option<Disk>, Error> {
+        let prefix = slot.key_prefix();
+        let Some(mut disk) = self.disk_base(&prefix, slot, scsi_width, DiskDevice::Cdrom)? else {
             return Ok(None);
         };
         let device_type_key = Key::of(&prefix, "deviceType");
@@ -841,7 +605,7 @@ impl<'a> Parser<'a> {
                 }),
                 None => None,
             };
-        } else if bus == Bus::Scsi && is("scsi-passthru") {
+        } else if matches!(slot, Slot::Scsi { .. }) && is("scsi-passthru") {
             match file_name {
                 Some(f) if f.starts_with("/vmfs/devices/cdrom/") => {
                     disk.device = DiskDevice::Lun;
@@ -876,9 +640,10 @@ impl<'a> Parser<'a> {
     }
 
     fn floppy(&self, unit: u32) -> Result<Option<Disk>, Error> {
-        let prefix = Self::prefix(Bus::Fdc, 0, unit);
-        let Some(mut disk) =
-            self.disk_base(&prefix, Bus::Fdc, 0, unit, unit, DiskDevice::Floppy)?
+        let slot = Slot::Floppy { unit };
+        let prefix = slot.key_prefix();
+        // Floppies are named by unit alone: the SCSI width plays no part.
+        let Some(mut disk) = self.disk_base(&prefix, slot, ScsiWidth::Wide, DiskDevice::Floppy)?
         else {
             return Ok(None);
         };
@@ -1121,145 +886,6 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn serial(&self, port: u32) -> Result<Option<Chr>, Error> {
-        let prefix = format!("serial{port}");
-        let key = |name: &str| Key::of(&prefix, name);
-        if !self.boolean(&key("present"), false)? {
-            return Ok(None);
-        }
-        self.boolean(&key("startConnected"), true)?;
-        let file_type = self.string(&key("fileType"));
-        let file_name_key = key("fileName");
-        let file_name = self.string(&file_name_key);
-        let end_point_key = key("network.endPoint");
-        let end_point = self.string(&end_point_key);
-        let is = |name: &str| file_type.is_some_and(|t| t.eq_ignore_ascii_case(name));
-
-        let source = if file_type.is_none() || is("device") {
-            // The default fileType is "device"; VMware sometimes omits it.
-            ChrSource::Dev {
-                path: file_name.unwrap_or_default().to_owned(),
-            }
-        } else if is("file") {
-            let name = file_name.ok_or_else(|| Error::Missing(file_name_key.to_string()))?;
-            ChrSource::File {
-                path: self.file_name(name, &file_name_key)?,
-                append: None,
-            }
-        } else if is("pipe") {
-            // Pipe names are host-side names, not datastore files: kept as written.
-            ChrSource::Pipe {
-                path: file_name.unwrap_or_default().to_owned(),
-            }
-        } else if is("network") {
-            match file_name.filter(|f| f.contains("://")) {
-                // vSPC proxies and unset URIs have no libvirt form; libvirt shows them as null.
-                None => ChrSource::Null,
-                Some(uri) => self.network_serial(uri, &file_name_key, end_point, &end_point_key)?,
-            }
-        } else {
-            return Err(Error::entry(
-                key("fileType"),
-                "'device', 'file' or 'pipe' or 'network'",
-                file_type.unwrap_or_default(),
-            ));
-        };
-        Ok(Some(Chr {
-            source,
-            target_type: None,
-            target_port: port,
-        }))
-    }
-
-    fn network_serial(
-        &self,
-        uri: &str,
-        file_name_key: &str,
-        end_point: Option<&str>,
-        end_point_key: &str,
-    ) -> Result<ChrSource, Error> {
-        let (scheme, rest) = uri.split_once("://").unwrap_or(("", uri));
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let authority = authority.rsplit('@').next().unwrap_or(authority);
-        let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
-            match bracketed.split_once(']') {
-                Some((host, rest)) => (host, rest.strip_prefix(':').unwrap_or("")),
-                None => (bracketed, ""),
-            }
-        } else {
-            match authority.rsplit_once(':') {
-                Some((host, port)) => (host, port),
-                None => (authority, ""),
-            }
-        };
-        let port: u32 = match port.parse() {
-            Ok(port) if port > 0 && port <= 65535 => port,
-            _ => {
-                return Err(Error::Vmx(format!(
-                    "VMX entry '{file_name_key}' doesn't contain a port part (found '{uri}', \
-                     expected e.g. 'telnet://0.0.0.0:42001')"
-                )))
-            }
-        };
-        let protocol = match scheme.to_ascii_lowercase().as_str() {
-            "" | "tcp" | "tcp4" | "tcp6" => ChrTcpProtocol::Raw,
-            "telnet" => ChrTcpProtocol::Telnet,
-            "telnets" => ChrTcpProtocol::Telnets,
-            "ssl" | "tcp+ssl" | "tcp4+ssl" | "tcp6+ssl" => ChrTcpProtocol::Tls,
-            _ => {
-                return Err(Error::Vmx(format!(
-                    "VMX entry '{file_name_key}' contains unsupported scheme '{scheme}' \
-                     (expected tcp, telnet, telnets or ssl)"
-                )))
-            }
-        };
-        let mode = match end_point {
-            None => ChrSourceMode::Bind,
-            Some(e) if e.eq_ignore_ascii_case("server") => ChrSourceMode::Bind,
-            Some(e) if e.eq_ignore_ascii_case("client") => ChrSourceMode::Connect,
-            Some(e) => return Err(Error::entry(end_point_key, "'server' or 'client'", e)),
-        };
-        Ok(ChrSource::Tcp {
-            mode,
-            host: Some(host.to_owned()),
-            service: Some(port.to_string()),
-            protocol,
-        })
-    }
-
-    fn parallel(&self, port: u32) -> Result<Option<Chr>, Error> {
-        let prefix = format!("parallel{port}");
-        let key = |name: &str| Key::of(&prefix, name);
-        if !self.boolean(&key("present"), false)? {
-            return Ok(None);
-        }
-        self.boolean(&key("startConnected"), true)?;
-        let file_type = self.required(&key("fileType"))?;
-        let file_name_key = key("fileName");
-        let file_name = self.required(&file_name_key)?;
-        let source = if file_type.eq_ignore_ascii_case("device") {
-            ChrSource::Dev {
-                path: file_name.to_owned(),
-            }
-        } else if file_type.eq_ignore_ascii_case("file") {
-            ChrSource::File {
-                path: self.file_name(file_name, &file_name_key)?,
-                append: None,
-            }
-        } else {
-            return Err(Error::entry(
-                key("fileType"),
-                "'device' or 'file'",
-                file_type,
-            ));
-        };
-        Ok(Some(Chr {
-            source,
-            target_type: None,
-            target_port: port,
-        }))
-    }
-
     fn firmware(&self, def: &mut Domain) -> Result<(), Error> {
         if let Some(firmware) = self.string("firmware") {
             def.os.firmware = Some(if firmware.eq_ignore_ascii_case("efi") {
@@ -1279,31 +905,8 @@ impl<'a> Parser<'a> {
     }
 }
 
-fn parse_long(key: &str, value: &str) -> Result<i64, Error> {
-    if value.eq_ignore_ascii_case("unlimited") {
-        return Ok(-1);
-    }
-    value
-        .parse::<i64>()
-        .map_err(|_| Error::entry(key, "an integer", value))
-}
-
 fn has_suffix_ignore_case(text: &str, suffix: &str) -> bool {
     text.len() >= suffix.len()
         && text.is_char_boundary(text.len() - suffix.len())
         && text[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn disk_names_follow_libvirt() {
-        assert_eq!(disk_name("sd", 0), "sda");
-        assert_eq!(disk_name("sd", 25), "sdz");
-        assert_eq!(disk_name("sd", 26), "sdaa");
-        assert_eq!(disk_name("sd", 63), "sdbl");
-        assert_eq!(disk_name("hd", 3), "hdd");
-    }
 }

@@ -1,7 +1,10 @@
 //! A failed command and the one place it becomes virsh's `error: ...` lines.
 
+use std::error::Error;
 use std::fmt::Display;
 use std::process::ExitCode;
+
+use esx_driver::driver::Report;
 
 /// Why a command failed: what it was doing (virsh's first `error:` line, e.g. `Failed to start
 /// domain 'web'`), when that says more than the cause alone, and the cause.
@@ -20,11 +23,12 @@ impl CommandError {
         }
     }
 
-    /// A failure of `doing` (`failed to get domain 'web'`) because of `cause`.
-    pub(crate) fn while_doing(doing: impl Display, cause: impl Display) -> CommandError {
+    /// A failure of `doing` (`failed to get domain 'web'`) because of `cause`, printed with its
+    /// chain of causes on one line.
+    pub(crate) fn while_doing(doing: impl Display, cause: impl Error + 'static) -> CommandError {
         CommandError {
             doing: Some(doing.to_string()),
-            cause: cause.to_string(),
+            cause: Report(&cause).to_string(),
         }
     }
 
@@ -39,9 +43,10 @@ impl CommandError {
     }
 }
 
-/// Library errors (`?` on the driver, the VMX converter, the URI parser) fail with their message.
-impl<E: Display> From<E> for CommandError {
+/// Library errors (`?` on the driver, the VMX converter, the URI parser) fail with their message
+/// and its causes on one line ([`Report`]).
+impl<E: Error + 'static> From<E> for CommandError {
     fn from(error: E) -> Self {
-        CommandError::new(error)
+        CommandError::new(Report(&error))
     }
 }

@@ -44,7 +44,7 @@ pub(crate) fn run(global: &GlobalArgs, command: ConnectedCommand) -> Result<Stri
             .map_err(|e| CommandError::while_doing("failed to connect to the hypervisor", e))?;
         let result = command.run(&conn).await;
         if let Err(e) = conn.close().await {
-            tracing::debug!("logout failed: {e}");
+            tracing::debug!("logout failed: {}", e.report());
         }
         result
     })?;

@@ -198,10 +198,10 @@ async fn current(conn: &Connection, args: &CurrentArgs) -> Result<String, Comman
     let dom = lookup::domain(conn, &args.domain).await?;
     let list = conn.snapshots(&dom).await?;
     let current = list.current().ok_or_else(|| {
-        Error::NoSnapshot(format!(
-            "the domain '{}' has no current snapshot",
-            dom.name
-        ))
+        Error::NoSnapshot {
+            domain: dom.name.clone(),
+            name: None,
+        }
     })?;
     if args.name {
         return Ok(line(&current.name));

@@ -142,12 +142,12 @@ impl Connection {
                     Some(vmx_to_domain(&vmx, &live)?)
                 }
                 Err(e) => {
-                    tracing::debug!(domain = %dom.name, "cannot read {file} ({e}); describing the domain from the API");
+                    tracing::debug!(domain = %dom.name, "cannot read {file} ({}); describing the domain from the API", e.report());
                     None
                 }
             },
             Err(e) => {
-                tracing::debug!(domain = %dom.name, "no VMX file ({e}); describing the domain from the API");
+                tracing::debug!(domain = %dom.name, "no VMX file ({}); describing the domain from the API", e.report());
                 None
             }
         };
@@ -468,7 +468,10 @@ impl Connection {
                 .delete_datastore_file(datacenter, &target)
                 .await
             {
-                tracing::warn!("could not remove {target} after the failed define: {e}");
+                tracing::warn!(
+                    "could not remove {target} after the failed define: {}",
+                    e.report()
+                );
             }
         }
     }
@@ -514,7 +517,7 @@ impl Connection {
             }
             Ok(_) => None,
             Err(e) => {
-                tracing::debug!("cannot read {vmx_file} ({e}); writing a new one");
+                tracing::debug!("cannot read {vmx_file} ({}); writing a new one", e.report());
                 None
             }
         };

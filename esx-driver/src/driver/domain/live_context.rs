@@ -256,7 +256,7 @@ impl Connection {
                         context = context.with_scsi_model(source, model);
                     }
                 }
-                Err(e) => tracing::debug!("cannot read the descriptor of {file}: {e}"),
+                Err(e) => tracing::debug!("cannot read the descriptor of {file}: {}", e.report()),
             }
         }
         Ok(context)

@@ -10,7 +10,7 @@ use esx_vi::types::{
 
 use crate::domain::Uuid;
 use crate::driver::connection::Connection;
-use crate::driver::error::{Error, Result};
+use crate::driver::error::{DomainKey, Error, Result};
 
 /// The properties a listing or lookup retrieves for every VM.
 const LIST_PROPERTIES: [&str; 4] = [
@@ -218,7 +218,7 @@ impl Connection {
             .await?
             .into_iter()
             .find(|d| d.name == name)
-            .ok_or_else(|| Error::NoDomain(format!("no domain with matching name '{name}'")))
+            .ok_or_else(|| no_domain(DomainKey::Name(name.to_owned())))
     }
 
     /// The domain with this UUID (its instance UUID or its BIOS UUID): `FindByUuid`, else one
@@ -231,7 +231,7 @@ impl Connection {
             .await?
             .into_iter()
             .find(|d| d.has_uuid(uuid))
-            .ok_or_else(|| Error::NoDomain(format!("no domain with matching uuid '{uuid}'")))
+            .ok_or_else(|| no_domain(DomainKey::Uuid(*uuid)))
     }
 
     /// The active domain with this id: the VM whose managed object id has that number.
@@ -243,7 +243,7 @@ impl Connection {
             .await?
             .into_iter()
             .find(|d| d.id == Some(id))
-            .ok_or_else(|| Error::NoDomain(format!("no domain with matching id {id}")))
+            .ok_or_else(|| no_domain(DomainKey::Id(id)))
     }
 
     /// A domain named the way virsh accepts it: an id (a number), else a UUID, else a name.
@@ -274,7 +274,7 @@ impl Connection {
         }
         all.into_iter()
             .find(|d| d.name == text)
-            .ok_or_else(|| Error::NoDomain(format!("no domain with matching name '{text}'")))
+            .ok_or_else(|| no_domain(DomainKey::Name(text.to_owned())))
     }
 
     /// The VM at `<datacenter>/vm/<name>`, if there is one.
@@ -346,7 +346,7 @@ impl Connection {
             .await
         {
             Ok(props) => Ok(domain_ref_of(&props)),
-            Err(esx_vi::Error::NotFound(_)) => Ok(None),
+            Err(esx_vi::Error::ObjectNotFound { .. }) => Ok(None),
             Err(e) if e.fault_type() == Some("ManagedObjectNotFound") => Ok(None),
             Err(e) => Err(e.into()),
         }
@@ -374,14 +374,8 @@ impl Connection {
             .retrieve_object(&dom.moref, properties)
             .await
             .map_err(|e| match e {
-                esx_vi::Error::NotFound(_) => Error::NoDomain(format!(
-                    "no domain with matching name '{}' (it was removed)",
-                    dom.name
-                )),
-                e if e.fault_type() == Some("ManagedObjectNotFound") => Error::NoDomain(format!(
-                    "no domain with matching name '{}' (it was removed)",
-                    dom.name
-                )),
+                esx_vi::Error::ObjectNotFound { .. } => removed(dom),
+                e if e.fault_type() == Some("ManagedObjectNotFound") => removed(dom),
                 e => e.into(),
             })
     }
@@ -422,6 +416,22 @@ impl Connection {
             memory_kib,
             autostart,
         })
+    }
+}
+
+/// No domain matches `key`.
+fn no_domain(key: DomainKey) -> Error {
+    Error::NoDomain {
+        key,
+        removed: false,
+    }
+}
+
+/// The domain `dom` was found earlier and is gone now.
+fn removed(dom: &DomainRef) -> Error {
+    Error::NoDomain {
+        key: DomainKey::Name(dom.name.clone()),
+        removed: true,
     }
 }
 

@@ -216,8 +216,9 @@ impl Connection {
             .await?
             .get(name)
             .cloned()
-            .ok_or_else(|| {
-                Error::NoSnapshot(format!("no domain snapshot with matching name '{name}'"))
+            .ok_or_else(|| Error::NoSnapshot {
+                domain: dom.name.clone(),
+                name: Some(name.to_owned()),
             })
     }
 
