@@ -89,7 +89,9 @@ async fn lookups_by_id_uuid_and_name_agree() {
 async fn lifecycle_through_the_api() {
     let sim = simulator(Model::Vpx, WireStyle::Vcsim);
     let conn = open(&uri(&sim)).await;
-    let dom = conn.lookup_by_name("DC0_C0_RP0_VM1").await.unwrap();
+    // The connection's host, DC0_C0_H0, runs the cluster's first VM (the simulator places
+    // the i-th VM of a cluster on its host i mod n).
+    let dom = conn.lookup_by_name("DC0_C0_RP0_VM0").await.unwrap();
     conn.destroy(&dom).await.unwrap();
     assert_eq!(conn.domain_state(&dom).await.unwrap(), DomainState::ShutOff);
     let off = conn.refresh(&dom).await.unwrap();
