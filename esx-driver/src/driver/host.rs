@@ -187,6 +187,7 @@ impl Connection {
             ));
         }
         destination.ensure_same_vcenter(&self.uri().host)?;
+        let dom = &self.refresh(dom).await?;
         let pool =
             esx_vi::types::ManagedObjectReference::new("ResourcePool", &destination.resource_pool);
         let host =

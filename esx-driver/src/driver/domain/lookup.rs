@@ -481,7 +481,7 @@ impl Connection {
         let vcpus = long_at(&props, "config.hardware.numCPU")
             .unwrap_or(0)
             .max(0) as u32;
-        let autostart = self.autostart(&domain).await?;
+        let autostart = self.autostart_of(&domain).await?;
         Ok(DomainInfo {
             domain,
             vcpus,
