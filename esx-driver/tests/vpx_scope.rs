@@ -160,7 +160,10 @@ async fn each_connection_lists_and_counts_only_its_hosts_vms() {
         .unwrap();
 
     let vms = truth(&sim).await;
-    assert_eq!(names_on(&vms, "DC0_C0_H0"), ["DC0_C0_RP0_VM0", "DC0_C0_RP0_VM3"]);
+    assert_eq!(
+        names_on(&vms, "DC0_C0_H0"),
+        ["DC0_C0_RP0_VM0", "DC0_C0_RP0_VM3"]
+    );
     let mut listed_everywhere = Vec::new();
     for (path, host) in HOSTS {
         let conn = open(&uri_of(&sim, path)).await;
@@ -237,11 +240,20 @@ async fn no_operation_reaches_a_vm_of_another_host() {
         "schedinfo --set",
     );
     assert_no_domain(h0.memory_min_guarantee(&elsewhere).await, "memtune");
-    assert_no_domain(h0.set_memory_min_guarantee(&elsewhere, 1024).await, "memtune --min-guarantee");
+    assert_no_domain(
+        h0.set_memory_min_guarantee(&elsewhere, 1024).await,
+        "memtune --min-guarantee",
+    );
     assert_no_domain(h0.autostart(&elsewhere).await, "autostart");
-    assert_no_domain(h0.set_autostart(&elsewhere, true).await, "autostart --enable");
+    assert_no_domain(
+        h0.set_autostart(&elsewhere, true).await,
+        "autostart --enable",
+    );
     assert_no_domain(h0.snapshots(&elsewhere).await, "snapshot-list");
-    assert_no_domain(h0.create_snapshot(&elsewhere, "s", None).await, "snapshot-create");
+    assert_no_domain(
+        h0.create_snapshot(&elsewhere, "s", None).await,
+        "snapshot-create",
+    );
     assert_no_domain(h0.vmx_path(&elsewhere).await, "the VMX file");
     assert_no_domain(h0.shutdown(&elsewhere).await, "shutdown");
     assert_no_domain(h0.reboot(&elsewhere).await, "reboot");
@@ -372,9 +384,16 @@ async fn host_commands_describe_the_uris_host() {
             "{path}"
         );
         let free = conn.free_memory_kib().await.unwrap();
-        assert_eq!(free, *memory as u64 / 1024 - *used_mib as u64 * 1024, "{path}");
+        assert_eq!(
+            free,
+            *memory as u64 / 1024 - *used_mib as u64 * 1024,
+            "{path}"
+        );
         let caps = conn.capabilities_xml().await.unwrap();
-        assert!(caps.contains(&format!("<uuid>{uuid}</uuid>")), "{path}: {caps}");
+        assert!(
+            caps.contains(&format!("<uuid>{uuid}</uuid>")),
+            "{path}: {caps}"
+        );
         let target = conn.migration_uri().await.unwrap();
         assert_eq!(target.host_system, conn.host_context().host.value, "{path}");
         seen.push((hostname, uuid.clone(), node.memory_kib, free));
@@ -412,14 +431,23 @@ async fn a_migrated_vm_leaves_the_source_and_joins_the_destination() {
         assert_no_domain(source.lookup_by_id(id).await, "by id");
         assert_no_domain(source.domain_info(&dom).await, "the old reference");
 
-        let on_destination =
-            names_of(&destination_conn.list_domains(ListFilter::All).await.unwrap());
+        let on_destination = names_of(
+            &destination_conn
+                .list_domains(ListFilter::All)
+                .await
+                .unwrap(),
+        );
         assert!(on_destination.contains(&dom.name), "{on_destination:?}");
         let moved = destination_conn.lookup_by_uuid(&uuid).await.unwrap();
         assert_eq!(moved.moref, dom.moref);
         assert_eq!(destination_conn.lookup_by_id(id).await.unwrap(), moved);
         assert_eq!(
-            destination_conn.domain_info(&moved).await.unwrap().domain.state,
+            destination_conn
+                .domain_info(&moved)
+                .await
+                .unwrap()
+                .domain
+                .state,
             DomainState::Running
         );
         let vms = truth(&sim).await;

@@ -125,7 +125,10 @@ fn define_lands_on_the_uris_host() {
         let listed = virsh(&uri_of(&sim, other), &["list", "--all", "--name"]).ok();
         assert!(!listed.contains("on-h2"), "{other}: {listed}");
         let err = virsh(&uri_of(&sim, other), &["dominfo", "on-h2"]).failed();
-        assert!(err.starts_with("error: failed to get domain 'on-h2'\n"), "{err}");
+        assert!(
+            err.starts_with("error: failed to get domain 'on-h2'\n"),
+            "{err}"
+        );
     }
     assert_eq!(
         virsh(&uri_of(&sim, H2), &["domstate", "on-h2"]).ok(),

@@ -125,13 +125,41 @@ async fn vcenter_contexts_by_path() {
 
     // libvirt's texts and classes for paths that name no host.
     for (path, expected, invalid) in [
-        ("DC9/DC0_C0/DC0_C0_H0", "Could not find datacenter specified in 'DC9/DC0_C0/DC0_C0_H0'", false),
-        ("DC0", "Path 'DC0' does not specify a compute resource", true),
-        ("DC0/nope/DC0_C0_H0", "Could not find compute resource specified in 'DC0/nope/DC0_C0_H0'", false),
-        ("DC0/DC0_C0", "Path 'DC0/DC0_C0' does not specify a host system", true),
-        ("DC0/DC0_C0/DC0_H0", "Could not find host system specified in 'DC0/DC0_C0/DC0_H0'", false),
-        ("DC0/DC0_C0/DC0_C0_H0/extra", "Path 'DC0/DC0_C0/DC0_C0_H0/extra' ends with an excess item", true),
-        ("DC0/DC0_H0/DC0_H0", "Path 'DC0/DC0_H0/DC0_H0' ends with an excess item", true),
+        (
+            "DC9/DC0_C0/DC0_C0_H0",
+            "Could not find datacenter specified in 'DC9/DC0_C0/DC0_C0_H0'",
+            false,
+        ),
+        (
+            "DC0",
+            "Path 'DC0' does not specify a compute resource",
+            true,
+        ),
+        (
+            "DC0/nope/DC0_C0_H0",
+            "Could not find compute resource specified in 'DC0/nope/DC0_C0_H0'",
+            false,
+        ),
+        (
+            "DC0/DC0_C0",
+            "Path 'DC0/DC0_C0' does not specify a host system",
+            true,
+        ),
+        (
+            "DC0/DC0_C0/DC0_H0",
+            "Could not find host system specified in 'DC0/DC0_C0/DC0_H0'",
+            false,
+        ),
+        (
+            "DC0/DC0_C0/DC0_C0_H0/extra",
+            "Path 'DC0/DC0_C0/DC0_C0_H0/extra' ends with an excess item",
+            true,
+        ),
+        (
+            "DC0/DC0_H0/DC0_H0",
+            "Path 'DC0/DC0_H0/DC0_H0' ends with an excess item",
+            true,
+        ),
         ("", "Path '' does not specify a datacenter", true),
     ] {
         let err = client.host_context(path).await.expect_err(path);
@@ -141,7 +169,10 @@ async fn vcenter_contexts_by_path() {
             invalid,
             "{path}: {err:?}"
         );
-        assert!(matches!(err, Error::NotFound(_) | Error::InvalidArgument(_)));
+        assert!(matches!(
+            err,
+            Error::NotFound(_) | Error::InvalidArgument(_)
+        ));
     }
 }
 
@@ -214,10 +245,22 @@ async fn vcenter_paths_walk_through_folders_as_libvirt_does() {
 
     // The folders are needed: without them neither the datacenter nor the cluster is found.
     for (path, expected) in [
-        ("DC0/F0/DC0_C0/DC0_C0_H0", "Could not find datacenter specified in 'DC0/F0/DC0_C0/DC0_C0_H0'"),
-        ("F0/DC0/DC0_C0/DC0_C0_H0", "Could not find compute resource specified in 'F0/DC0/DC0_C0/DC0_C0_H0'"),
-        ("F0/DC0", "Path 'F0/DC0' does not specify a compute resource"),
-        ("F0/DC0/F0", "Could not find compute resource specified in 'F0/DC0/F0'"),
+        (
+            "DC0/F0/DC0_C0/DC0_C0_H0",
+            "Could not find datacenter specified in 'DC0/F0/DC0_C0/DC0_C0_H0'",
+        ),
+        (
+            "F0/DC0/DC0_C0/DC0_C0_H0",
+            "Could not find compute resource specified in 'F0/DC0/DC0_C0/DC0_C0_H0'",
+        ),
+        (
+            "F0/DC0",
+            "Path 'F0/DC0' does not specify a compute resource",
+        ),
+        (
+            "F0/DC0/F0",
+            "Could not find compute resource specified in 'F0/DC0/F0'",
+        ),
         ("F0", "Could not find datacenter specified in 'F0'"),
     ] {
         let err = client.host_context(path).await.expect_err(path);
@@ -225,9 +268,15 @@ async fn vcenter_paths_walk_through_folders_as_libvirt_does() {
     }
     // A path that ends in a folder of the host folder names no compute resource: not found
     // (libvirt's internal error), where one that ends at the datacenter is an invalid argument.
-    let err = client.host_context("F0/DC0/F0").await.expect_err("ends in a folder");
+    let err = client
+        .host_context("F0/DC0/F0")
+        .await
+        .expect_err("ends in a folder");
     assert!(matches!(err, Error::NotFound(_)), "{err:?}");
-    let err = client.host_context("F0/DC0").await.expect_err("ends at the datacenter");
+    let err = client
+        .host_context("F0/DC0")
+        .await
+        .expect_err("ends at the datacenter");
     assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
 }
 
@@ -238,8 +287,14 @@ async fn a_host_lists_its_own_vms_in_one_traversal() {
     let standalone: Vec<String> = (0..6).map(|i| format!("DC0_H0_VM{i}")).collect();
     // Round-robin placement: the i-th VM of the cluster runs on its host i mod 3.
     for (path, expected) in [
-        ("DC0/DC0_C0/DC0_C0_H0", vec!["DC0_C0_RP0_VM0".to_owned(), "DC0_C0_RP0_VM3".to_owned()]),
-        ("DC0/DC0_C0/DC0_C0_H2", vec!["DC0_C0_RP0_VM2".to_owned(), "DC0_C0_RP0_VM5".to_owned()]),
+        (
+            "DC0/DC0_C0/DC0_C0_H0",
+            vec!["DC0_C0_RP0_VM0".to_owned(), "DC0_C0_RP0_VM3".to_owned()],
+        ),
+        (
+            "DC0/DC0_C0/DC0_C0_H2",
+            vec!["DC0_C0_RP0_VM2".to_owned(), "DC0_C0_RP0_VM5".to_owned()],
+        ),
         ("DC0/DC0_H0", standalone),
     ] {
         let context = client.host_context(path).await.expect(path);

@@ -2,8 +2,7 @@
 //! migration between hosts of one vCenter (libvirt's `vpxmigr://` protocol).
 
 use esx_vi::types::{
-    methods, AnyValue, HostHardwareSummary, HostSystemProperties,
-    VirtualMachineMovePriority,
+    methods, AnyValue, HostHardwareSummary, HostSystemProperties, VirtualMachineMovePriority,
 };
 
 use super::connection::Connection;

@@ -183,9 +183,8 @@ impl Client {
     pub async fn resolve_esx_context(&self) -> Result<HostContext, Error> {
         let root = self.service_content().root_folder.clone();
         let walk = Step::to("Folder", "childEntity").then(
-            Step::through("Datacenter", "hostFolder").then(
-                Step::to("Folder", "childEntity").then(Step::to("ComputeResource", "host")),
-            ),
+            Step::through("Datacenter", "hostFolder")
+                .then(Step::to("Folder", "childEntity").then(Step::to("ComputeResource", "host"))),
         );
         let filter = walk_filter(
             &root,
@@ -197,7 +196,8 @@ impl Client {
                 collect("HostSystem", &["name"]),
             ],
         );
-        let (mut datacenters, mut compute_resources, mut hosts) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut datacenters, mut compute_resources, mut hosts) =
+            (Vec::new(), Vec::new(), Vec::new());
         for content in self.retrieve(&[filter]).await? {
             match content.obj.r#type.as_str() {
                 "Datacenter" => datacenters.push(decode::<DatacenterProperties>(content)?),
@@ -270,7 +270,10 @@ impl Client {
         let mut compute_resource = None;
         let mut previous = None;
         while let (None, Some(name)) = (&compute_resource, item) {
-            match self.child_named(&root, Level::ComputeResource, name).await? {
+            match self
+                .child_named(&root, Level::ComputeResource, name)
+                .await?
+            {
                 Some(Child::Folder(folder, _)) => root = folder,
                 Some(Child::ComputeResource(found)) => compute_resource = Some(found),
                 _ => {}
@@ -378,9 +381,11 @@ where
 
 fn exactly_one<T>(found: Vec<T>, what: &str) -> Result<T, Error> {
     let count = found.len();
-    <[T; 1]>::try_from(found)
-        .map(|[one]| one)
-        .map_err(|_| Error::NotFound(format!("an ESX host has exactly one {what}, this server has {count}")))
+    <[T; 1]>::try_from(found).map(|[one]| one).map_err(|_| {
+        Error::NotFound(format!(
+            "an ESX host has exactly one {what}, this server has {count}"
+        ))
+    })
 }
 
 fn required<'a, T>(value: &'a Option<T>, property: &str) -> Result<&'a T, Error> {
@@ -407,7 +412,10 @@ fn context_of(
         return Ok(Err(UnresolvedPath::NoResourcePool));
     };
     Ok(Ok(HostContext {
-        datacenter: reference_of(datacenter.obj.as_ref().map(|o| o.as_reference()), "datacenter")?,
+        datacenter: reference_of(
+            datacenter.obj.as_ref().map(|o| o.as_reference()),
+            "datacenter",
+        )?,
         datacenter_name: required(&datacenter.name, "name")?.clone(),
         datacenter_path,
         vm_folder: required(&datacenter.vm_folder, "vmFolder")?.clone(),

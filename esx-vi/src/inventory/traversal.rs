@@ -112,7 +112,10 @@ mod tests {
         let [AnySelectionSpec::TraversalSpec(step)] = start.select_set.as_slice() else {
             panic!("one traversal: {:?}", start.select_set)
         };
-        assert_eq!((step.r#type.as_str(), step.path.as_str()), ("HostSystem", "vm"));
+        assert_eq!(
+            (step.r#type.as_str(), step.path.as_str()),
+            ("HostSystem", "vm")
+        );
         assert_eq!(step.skip, Some(false));
         assert_eq!(filter.prop_set[0].r#type, "VirtualMachine");
         assert_eq!(filter.prop_set[0].path_set, ["name"]);
@@ -125,8 +128,7 @@ mod tests {
         let filter = walk_filter(
             &root,
             false,
-            vec![Step::to("Folder", "childEntity")
-                .then(Step::through("Datacenter", "hostFolder"))],
+            vec![Step::to("Folder", "childEntity").then(Step::through("Datacenter", "hostFolder"))],
             vec![collect("Folder", &[])],
         );
         assert_eq!(filter.object_set[0].skip, Some(false));
