@@ -5,7 +5,9 @@ mod e2e_common;
 
 use e2e_common::{domain_xml, simulator, simulator_with, uri, PASSWORD};
 use esx_driver::auth::{AuthError, CredentialSources};
-use esx_driver::driver::{Connection, Defined, DomainKey, DomainState, Error, ListFilter};
+use esx_driver::driver::{
+    Connection, Defined, DomainKey, DomainState, Error, ListFilter, Vanished,
+};
 use esx_tests::{Model, SimOptions, WireStyle};
 use esx_vi::types::{AnyValue, VirtualMachineProperties};
 
@@ -67,7 +69,7 @@ async fn lookups_by_id_uuid_and_name_agree() {
         match conn.lookup_by_name("nope").await {
             Err(Error::NoDomain {
                 key: DomainKey::Name(name),
-                removed: false,
+                vanished: None,
             }) => assert_eq!(name, "nope"),
             other => panic!("expected NoDomain, got {other:?}"),
         }
@@ -90,7 +92,9 @@ async fn lookups_by_id_uuid_and_name_agree() {
 async fn lifecycle_through_the_api() {
     let sim = simulator(Model::Vpx, WireStyle::Vcsim);
     let conn = open(&uri(&sim)).await;
-    let dom = conn.lookup_by_name("DC0_C0_RP0_VM1").await.unwrap();
+    // The connection's host, DC0_C0_H0, runs the cluster's first VM (the simulator places
+    // the i-th VM of a cluster on its host i mod n).
+    let dom = conn.lookup_by_name("DC0_C0_RP0_VM0").await.unwrap();
     conn.destroy(&dom).await.unwrap();
     assert_eq!(conn.domain_state(&dom).await.unwrap(), DomainState::ShutOff);
     let off = conn.refresh(&dom).await.unwrap();
@@ -159,7 +163,10 @@ async fn define_and_update_through_the_api() {
     conn.undefine(&dom).await.unwrap();
     assert!(matches!(
         conn.refresh(&dom).await,
-        Err(Error::NoDomain { removed: true, .. })
+        Err(Error::NoDomain {
+            vanished: Some(Vanished::Removed),
+            ..
+        })
     ));
 }
 

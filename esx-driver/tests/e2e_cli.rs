@@ -93,7 +93,8 @@ fn esx_lifecycle_round_trip_in_both_wire_styles() {
 
 #[test]
 fn vcenter_lifecycle_round_trip_in_both_wire_styles() {
-    lifecycle_round_trip(Model::Vpx, "DC0_H0_VM1");
+    // A VM of the URI's host (DC0_C0_H0): the connection manages no other.
+    lifecycle_round_trip(Model::Vpx, "DC0_C0_RP0_VM0");
 }
 
 fn define_edit_undefine(model: Model, wire: WireStyle) {
@@ -535,7 +536,7 @@ fn bad_uris_are_refused_with_their_reason() {
         ),
         (
             format!("vpx://root@{host}/DC9/DC0_C0/DC0_C0_H0?transport=http"),
-            "no folder or datacenter at \"DC9\"",
+            "internal error: Could not find datacenter specified in '/DC9/DC0_C0/DC0_C0_H0'",
         ),
         (
             format!("esx://root@{host}/?transport=http"),
@@ -658,8 +659,9 @@ fn migrate_between_hosts_of_one_vcenter() {
     );
     let xml = virsh(&destination, &["dumpxml", "DC0_C0_RP0_VM0"]).ok();
     assert!(xml.contains("<name>DC0_C0_RP0_VM0</name>"), "{xml}");
+    // The VM now runs on the destination's host: only that connection can act on it.
     let err = virsh(
-        &source,
+        &destination,
         &[
             "migrate",
             "DC0_C0_RP0_VM0",

@@ -1,17 +1,18 @@
-//! The inventory: listing every object of a type through one ContainerView traversal, lookups by
-//! inventory path, name, UUID and IP, and the host context (datacenter, compute resource, host)
-//! that a driver connection works in, resolved once per connection.
+//! The inventory: listing every object of a type through one ContainerView traversal, listing
+//! the objects one object refers to (a host's VMs) through one traversal, lookups by inventory
+//! path, name, UUID and IP, and the host context (datacenter, compute resource, host) that a
+//! driver connection works in.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+mod host_context;
+pub mod traversal;
 
 use esx_vi_types::methods;
 use esx_vi_types::runtime::DecodeError;
-use esx_vi_types::{
-    ComputeResourceProperties, DatacenterProperties, HostSystemProperties, ManagedObjectReference,
-    ObjectContent,
-};
+use esx_vi_types::{ManagedObjectReference, ObjectContent};
 use futures_util::{Stream, StreamExt};
+
+pub(crate) use host_context::ContextCache;
+pub use host_context::{HostContext, UnresolvedPath};
 
 use crate::client::Client;
 use crate::error::{method_error, Error};
@@ -47,40 +48,6 @@ managed_object_properties! {
     TaskProperties => TaskRef,
 }
 
-/// Where a driver connection works: the datacenter, its compute resource (a standalone host's or
-/// a cluster) and, when one was named or there is only one, the host.
-#[derive(Clone, Debug, PartialEq)]
-pub struct HostContext {
-    /// The datacenter (`ha-datacenter` on an ESX host).
-    pub datacenter: ManagedObjectReference,
-    /// The datacenter's name.
-    pub datacenter_name: String,
-    /// The datacenter's inventory path including folders (`folder/dc`): the `dcPath` of
-    /// datastore file URLs.
-    pub datacenter_path: String,
-    /// The datacenter's VM folder.
-    pub vm_folder: ManagedObjectReference,
-    /// The datacenter's host folder.
-    pub host_folder: ManagedObjectReference,
-    /// The compute resource (a `ComputeResource` for a standalone host, or a
-    /// `ClusterComputeResource`).
-    pub compute_resource: ManagedObjectReference,
-    /// The compute resource's name.
-    pub compute_resource_name: String,
-    /// The compute resource's root resource pool.
-    pub resource_pool: Option<ManagedObjectReference>,
-    /// The host, unless the path named a cluster without a host.
-    pub host: Option<ManagedObjectReference>,
-    /// The host's name.
-    pub host_name: Option<String>,
-}
-
-/// Resolved host contexts by path, so each is resolved once per connection.
-#[derive(Default)]
-pub(crate) struct ContextCache {
-    resolved: tokio::sync::Mutex<HashMap<String, Arc<HostContext>>>,
-}
-
 impl Client {
     /// Every object of type `P::TYPE_NAME` in the whole inventory, with `properties` (all
     /// properties when empty), through one ContainerView: `CreateContainerView`, the pages of
@@ -107,6 +74,26 @@ impl Client {
         let objects = result?;
         destroyed?;
         Ok(objects)
+    }
+
+    /// The objects of type `P::TYPE_NAME` that `from`'s reference property `via` names, with
+    /// `properties`: a host's VMs (`HostSystem`, `vm`) or datastores, a compute resource's hosts.
+    /// One `RetrievePropertiesEx` (and its continuation pages) that starts at `from` and follows
+    /// only that property, so its cost grows with what `from` refers to, never with the rest of
+    /// the inventory.
+    pub async fn list_linked<P: ManagedObjectProperties>(
+        &self,
+        from: &ManagedObjectReference,
+        via: &str,
+        properties: &[&str],
+    ) -> Result<Vec<P>, Error> {
+        self.retrieve_typed::<P>(&[traversal::linked_filter(
+            from,
+            via,
+            P::TYPE_NAME,
+            properties,
+        )])
+        .await
     }
 
     /// Streams every object of type `P::TYPE_NAME` in the inventory, one page in memory at a
@@ -242,212 +229,4 @@ impl Client {
             .map(|c| c.obj)
             .collect())
     }
-
-    /// The host context of this connection: on an ESX host `ha-datacenter`, its single compute
-    /// resource and host (`path` is ignored); on a vCenter the `datacenter[/cluster-or-host[/host]]`
-    /// path, where folders may precede the datacenter and the compute resource. Resolved once per
-    /// connection and path.
-    pub async fn host_context(&self, path: &str) -> Result<Arc<HostContext>, Error> {
-        let key = if self.is_vcenter() {
-            path.trim_matches('/').to_owned()
-        } else {
-            String::new()
-        };
-        let mut cache = self.contexts().resolved.lock().await;
-        if let Some(found) = cache.get(&key) {
-            return Ok(found.clone());
-        }
-        let context = Arc::new(if self.is_vcenter() {
-            self.resolve_vcenter_context(&key).await?
-        } else {
-            self.resolve_esx_context().await?
-        });
-        cache.insert(key, context.clone());
-        Ok(context)
-    }
-
-    async fn resolve_esx_context(&self) -> Result<HostContext, Error> {
-        let datacenters: Vec<DatacenterProperties> =
-            self.list(&["name", "vmFolder", "hostFolder"]).await?;
-        let [datacenter] = <[DatacenterProperties; 1]>::try_from(datacenters).map_err(|found| {
-            Error::NotFound(format!(
-                "an ESX host has exactly one datacenter, this server has {}",
-                found.len()
-            ))
-        })?;
-        let compute_resources: Vec<ComputeResourceProperties> = self
-            .list_under(
-                required(&datacenter.host_folder, "hostFolder")?,
-                &["name", "host", "resourcePool"],
-            )
-            .await?;
-        let [compute_resource] = <[ComputeResourceProperties; 1]>::try_from(compute_resources)
-            .map_err(|found| {
-                Error::NotFound(format!(
-                    "an ESX host has exactly one compute resource, this server has {}",
-                    found.len()
-                ))
-            })?;
-        let datacenter_name = required(&datacenter.name, "name")?.clone();
-        self.finish_context(datacenter, datacenter_name.clone(), compute_resource, None)
-            .await
-    }
-
-    async fn resolve_vcenter_context(&self, path: &str) -> Result<HostContext, Error> {
-        let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
-        if parts.is_empty() {
-            return Err(Error::InvalidArgument(
-                "a vCenter connection needs a path: datacenter[/cluster-or-host[/host]], folders allowed before each".to_owned(),
-            ));
-        }
-        // The datacenter: the first prefix of the path that names one (folders may come first).
-        let mut datacenter_at = None;
-        for end in 1..=parts.len() {
-            let prefix = parts[..end].join("/");
-            match self.find_by_inventory_path(&prefix).await? {
-                Some(found) if found.r#type == "Datacenter" => {
-                    datacenter_at = Some((end, found));
-                    break;
-                }
-                Some(found) if found.r#type == "Folder" => continue,
-                Some(found) => {
-                    return Err(Error::InvalidArgument(format!(
-                        "path {path:?}: {prefix:?} is a {}, expected a folder or a datacenter",
-                        found.r#type
-                    )))
-                }
-                None => {
-                    return Err(Error::NotFound(format!(
-                        "path {path:?}: no folder or datacenter at {prefix:?}"
-                    )))
-                }
-            }
-        }
-        let Some((dc_end, datacenter_ref)) = datacenter_at else {
-            return Err(Error::NotFound(format!(
-                "path {path:?} names no datacenter"
-            )));
-        };
-        let datacenter_path = parts[..dc_end].join("/");
-        let datacenter: DatacenterProperties = self
-            .retrieve_object(&datacenter_ref, &["name", "vmFolder", "hostFolder"])
-            .await?;
-        let datacenter_name = required(&datacenter.name, "name")?.clone();
-
-        // The compute resource: the first prefix below the host folder that names one.
-        let rest = &parts[dc_end..];
-        let mut compute_at = None;
-        for end in 1..=rest.len() {
-            let prefix = format!("{datacenter_path}/host/{}", rest[..end].join("/"));
-            match self.find_by_inventory_path(&prefix).await? {
-                Some(found) if found.r#type == "ComputeResource" || found.r#type == "ClusterComputeResource" => {
-                    compute_at = Some((end, found, prefix));
-                    break;
-                }
-                Some(found) if found.r#type == "Folder" => continue,
-                Some(found) => {
-                    return Err(Error::InvalidArgument(format!(
-                        "path {path:?}: {} is a {}, expected a folder, cluster or host",
-                        rest[..end].join("/"),
-                        found.r#type
-                    )))
-                }
-                None => {
-                    return Err(Error::NotFound(format!(
-                        "path {path:?}: datacenter {datacenter_name:?} has no folder, cluster or host {:?}",
-                        rest[..end].join("/")
-                    )))
-                }
-            }
-        }
-        let Some((cr_end, compute_ref, compute_path)) = compute_at else {
-            return Err(Error::InvalidArgument(format!(
-                "path {path:?} names datacenter {datacenter_name:?} but no cluster or host in it"
-            )));
-        };
-        let compute_resource: ComputeResourceProperties = self
-            .retrieve_object(&compute_ref, &["name", "host", "resourcePool"])
-            .await?;
-        let host = match &rest[cr_end..] {
-            [] => None,
-            [host_name] => match self
-                .find_by_inventory_path(&format!("{compute_path}/{host_name}"))
-                .await?
-            {
-                Some(found) if found.r#type == "HostSystem" => Some(found),
-                _ => {
-                    return Err(Error::NotFound(format!(
-                        "path {path:?}: {:?} has no host {host_name:?}",
-                        compute_resource.name.as_deref().unwrap_or_default()
-                    )))
-                }
-            },
-            more => {
-                return Err(Error::InvalidArgument(format!(
-                    "path {path:?}: unexpected {:?} after the host",
-                    more[1..].join("/")
-                )))
-            }
-        };
-        let mut context = self
-            .finish_context(datacenter, datacenter_name, compute_resource, host)
-            .await?;
-        context.datacenter_path = datacenter_path;
-        Ok(context)
-    }
-
-    async fn finish_context(
-        &self,
-        datacenter: DatacenterProperties,
-        datacenter_name: String,
-        compute_resource: ComputeResourceProperties,
-        host: Option<ManagedObjectReference>,
-    ) -> Result<HostContext, Error> {
-        let hosts = compute_resource.host.clone().unwrap_or_default();
-        let is_cluster = compute_resource
-            .obj
-            .as_ref()
-            .is_some_and(|o| o.r#type == "ClusterComputeResource");
-        // A standalone compute resource has exactly one host; a cluster's host must be named.
-        let host = match host {
-            Some(h) => Some(h),
-            None if !is_cluster && hosts.len() == 1 => hosts.first().cloned(),
-            None => None,
-        };
-        let host_name = match &host {
-            Some(h) => {
-                let props: HostSystemProperties = self.retrieve_object(h, &["name"]).await?;
-                props.name
-            }
-            None => None,
-        };
-        let datacenter_ref = datacenter
-            .obj
-            .as_ref()
-            .map(|o| o.as_reference().clone())
-            .ok_or_else(|| Error::NotFound("the datacenter has no reference".to_owned()))?;
-        let compute_ref = compute_resource
-            .obj
-            .as_ref()
-            .map(|o| o.as_reference().clone())
-            .ok_or_else(|| Error::NotFound("the compute resource has no reference".to_owned()))?;
-        Ok(HostContext {
-            datacenter: datacenter_ref,
-            datacenter_path: datacenter_name.clone(),
-            datacenter_name,
-            vm_folder: required(&datacenter.vm_folder, "vmFolder")?.clone(),
-            host_folder: required(&datacenter.host_folder, "hostFolder")?.clone(),
-            compute_resource_name: compute_resource.name.clone().unwrap_or_default(),
-            compute_resource: compute_ref,
-            resource_pool: compute_resource.resource_pool.clone(),
-            host,
-            host_name,
-        })
-    }
-}
-
-fn required<'a, T>(value: &'a Option<T>, property: &str) -> Result<&'a T, Error> {
-    value
-        .as_ref()
-        .ok_or_else(|| Error::NotFound(format!("the server returned no {property} property")))
 }

@@ -70,6 +70,8 @@ type config struct {
 	standaloneHosts  int
 	vms              int
 	datastores       int
+	folders          int
+	placement        placement
 	pageSize         int
 	strictSessions   bool
 	sessionIdle      time.Duration
@@ -108,6 +110,9 @@ func parseFlags(args []string) (*config, error) {
 	fs.IntVar(&c.standaloneHosts, "standalone-host", 1, "vpx: standalone hosts per datacenter")
 	fs.IntVar(&c.vms, "vm", 2, "VMs per host (esx) or per standalone host and cluster (vpx)")
 	fs.IntVar(&c.datastores, "ds", 1, "datastores per datacenter (VMs live on LocalDS_0)")
+	fs.IntVar(&c.folders, "folder", 0, "vpx: the last N datacenters each in a folder F<i> (their hosts and clusters in a folder F<i> of the host folder)")
+	var place string
+	fs.StringVar(&place, "place-vms", string(placeRoundRobin), "vpx: round-robin (the i-th VM of a cluster on its host i mod n) or random (vcsim's choice)")
 	fs.IntVar(&c.pageSize, "page-size", 100, "most objects in a RetrievePropertiesEx page")
 	fs.BoolVar(&c.strictSessions, "strict-sessions", true, "require a session for RetrieveProperties(Ex) and /folder, as real servers do")
 	fs.DurationVar(&c.sessionIdle, "session-idle-timeout", 0, "expire sessions idle this long (0: never)")
@@ -131,6 +136,15 @@ func parseFlags(args []string) (*config, error) {
 	default:
 		return nil, fmt.Errorf("-wire must be xsi or vcsim, not %q", wire)
 	}
+	switch placement(place) {
+	case placeRoundRobin, placeRandom:
+		c.placement = placement(place)
+	default:
+		return nil, fmt.Errorf("-place-vms must be round-robin or random, not %q", place)
+	}
+	if c.folders < 0 || c.folders > c.datacenters {
+		return nil, fmt.Errorf("-folder must be between 0 and -dc (%d)", c.datacenters)
+	}
 	if c.model != "esx" && c.model != "vpx" {
 		return nil, fmt.Errorf("-model must be esx or vpx, not %q", c.model)
 	}
@@ -148,6 +162,7 @@ func buildModel(c *config) *simulator.Model {
 		m.Cluster = c.clusters
 		m.ClusterHost = c.clusterHosts
 		m.Host = c.standaloneHosts
+		m.Folder = c.folders
 	} else {
 		m = simulator.ESX()
 	}
@@ -187,6 +202,12 @@ func run(c *config) error {
 		return fmt.Errorf("creating the %s model: %v", c.model, err)
 	}
 	debug.SetGCPercent(gc)
+	if c.model == "vpx" {
+		if c.placement == placeRoundRobin {
+			spreadClusterVMs()
+		}
+		identifyHosts()
+	}
 	created := time.Now()
 
 	if c.writeVMX {

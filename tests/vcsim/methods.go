@@ -223,20 +223,28 @@ func (rt *router) validateMigration(c *call) bool {
 }
 
 // moveVM updates the back references of hosts and pools, and the VM's own.
+// A list is changed only when the VM leaves it, so that moving VMs between the hosts of one pool
+// does not rescan the pool's (possibly 10,000-entry) list.
 func moveVM(vm *simulator.VirtualMachine, host, pool types.ManagedObjectReference) {
-	if old, ok := simulator.Map.Get(*vm.Runtime.Host).(*simulator.HostSystem); ok {
-		simulator.Map.RemoveReference(old, &old.Vm, vm.Self)
-	}
-	if vm.ResourcePool != nil {
-		if old, ok := simulator.Map.Get(*vm.ResourcePool).(*simulator.ResourcePool); ok {
-			simulator.Map.RemoveReference(old, &old.Vm, vm.Self)
+	if vm.Runtime.Host == nil || *vm.Runtime.Host != host {
+		if vm.Runtime.Host != nil {
+			if old, ok := simulator.Map.Get(*vm.Runtime.Host).(*simulator.HostSystem); ok {
+				simulator.Map.RemoveReference(old, &old.Vm, vm.Self)
+			}
+		}
+		if h, ok := simulator.Map.Get(host).(*simulator.HostSystem); ok {
+			simulator.Map.AddReference(h, &h.Vm, vm.Self)
 		}
 	}
-	if h, ok := simulator.Map.Get(host).(*simulator.HostSystem); ok {
-		simulator.Map.AddReference(h, &h.Vm, vm.Self)
-	}
-	if p, ok := simulator.Map.Get(pool).(*simulator.ResourcePool); ok {
-		simulator.Map.AddReference(p, &p.Vm, vm.Self)
+	if vm.ResourcePool == nil || *vm.ResourcePool != pool {
+		if vm.ResourcePool != nil {
+			if old, ok := simulator.Map.Get(*vm.ResourcePool).(*simulator.ResourcePool); ok {
+				simulator.Map.RemoveReference(old, &old.Vm, vm.Self)
+			}
+		}
+		if p, ok := simulator.Map.Get(pool).(*simulator.ResourcePool); ok {
+			simulator.Map.AddReference(p, &p.Vm, vm.Self)
+		}
 	}
 	simulator.Map.Update(vm, []types.PropertyChange{
 		{Name: "runtime.host", Val: host},

@@ -1,6 +1,10 @@
-//! Opening a connection: URI -> credentials -> esx-vi client -> the host or vCenter context,
+//! Opening a connection: URI -> credentials -> esx-vi client -> the host the connection manages,
 //! checked against what the URI promised (an ESX host for esx://, a vCenter for vpx://), plus the
 //! optional vCenter of an `esx://...?vcenter=` URI.
+//!
+//! A connection manages one host and nothing else, as in libvirt: on esx:// the server itself, on
+//! vpx:// the host its path names (`[folders/]datacenter/[folders/]compute-resource[/host]`).
+//! Every listing and lookup of the domain driver goes through that host.
 
 use std::sync::Arc;
 
@@ -30,8 +34,8 @@ use crate::uri::{ConnectUri, Scheme, TlsPolicy, UriError, VCenter};
 pub struct Connection {
     uri: ConnectUri,
     client: Client,
-    /// The `datacenter/.../host` path of a vpx:// URI (empty for esx://).
-    path: String,
+    /// The host this connection manages, with its datacenter and compute resource.
+    context: Arc<HostContext>,
     vcenter: Option<VCenterLink>,
 }
 
@@ -61,11 +65,6 @@ impl Connection {
         }
         let credentials = sources.resolve(&CredentialRequest::for_uri(&uri))?;
         let client = connect_client(&uri, &uri.sdk_url(), &uri.host, &credentials, true).await?;
-        let path = uri
-            .path
-            .as_ref()
-            .map(|p| p.items.join("/"))
-            .unwrap_or_default();
         match uri.scheme {
             Scheme::Esx | Scheme::Gsx if client.is_vcenter() => {
                 return Err(Error::WrongServer(format!(
@@ -86,26 +85,13 @@ impl Connection {
             }
             _ => {}
         }
+        let context = resolve_context(&client, &uri).await?;
         let mut connection = Connection {
             uri,
             client,
-            path,
+            context,
             vcenter: None,
         };
-        if connection.uri.scheme == Scheme::Vpx {
-            let context = connection.context().await?;
-            if context.host.is_none() {
-                return Err(UriError::PathWithoutHostSystem(
-                    connection
-                        .uri
-                        .path
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_default(),
-                )
-                .into());
-            }
-        }
         if let Some(vcenter) = connection.uri.vcenter.clone() {
             connection.vcenter = Some(connection.connect_vcenter(&vcenter, sources).await?);
         }
@@ -117,14 +103,9 @@ impl Connection {
         vcenter: &VCenter,
         sources: &CredentialSources,
     ) -> Result<VCenterLink> {
-        let context = self.context().await?;
-        let host = context
-            .host
-            .clone()
-            .ok_or_else(|| Error::Internal("the ESX host context has no host".into()))?;
         let props: HostSystemProperties = self
             .client
-            .retrieve_object(&host, &["summary.managementServerIp"])
+            .retrieve_object(&self.context.host, &["summary.managementServerIp"])
             .await?;
         let managing = match props.path("summary.managementServerIp") {
             Some(AnyValue::String(ip)) if !ip.is_empty() => Some(ip.clone()),
@@ -188,37 +169,20 @@ impl Connection {
         self.uri.auto_answer
     }
 
-    /// Where the connection works: datacenter, compute resource, host. Resolved once (the client
-    /// caches it per path).
+    /// Where the connection works: datacenter, compute resource, host (resolved when the
+    /// connection opened).
     pub async fn context(&self) -> Result<Arc<HostContext>> {
-        self.client
-            .host_context(&self.path)
-            .await
-            .map_err(|e| match e {
-                esx_vi::Error::NotFound(message) | esx_vi::Error::InvalidArgument(message) => {
-                    Error::OperationInvalid(format!("cannot resolve the URI path: {message}"))
-                }
-                other => other.into(),
-            })
+        Ok(self.context.clone())
     }
 
     /// The host this connection manages.
     pub async fn host(&self) -> Result<ManagedObjectReference> {
-        self.context()
-            .await?
-            .host
-            .clone()
-            .ok_or_else(|| Error::Internal("the connection's context has no host".into()))
+        Ok(self.context.host.clone())
     }
 
-    /// Where domains are listed: on ESX the whole inventory (one host), on vCenter the
-    /// datacenter of the URI, as libvirt does.
-    pub(crate) async fn domain_root(&self) -> Result<ManagedObjectReference> {
-        if self.client.is_vcenter() {
-            Ok(self.context().await?.datacenter.clone())
-        } else {
-            Ok(self.client.service_content().root_folder.clone())
-        }
+    /// The host this connection manages, with its datacenter and compute resource.
+    pub fn host_context(&self) -> &HostContext {
+        &self.context
     }
 
     /// Logs out (the session ends on the server); dropping a connection without this leaves the
@@ -229,6 +193,36 @@ impl Connection {
         }
         self.client.logout().await?;
         Ok(())
+    }
+}
+
+/// The host a connection manages: an ESX host's own, or the one a vpx:// path names, resolved
+/// as libvirt resolves it and refused with libvirt's words when the path names none.
+async fn resolve_context(client: &Client, uri: &ConnectUri) -> Result<Arc<HostContext>> {
+    if !client.is_vcenter() {
+        return Ok(client.host_context("").await?);
+    }
+    let path = uri.path.as_ref().ok_or(UriError::PathMissing)?;
+    // vSphere reports a `/` inside a name as `%2f` (and `%` as `%25`); the URI's items are
+    // decoded, so they are written the server's way before they are compared with its names.
+    let items: Vec<String> = path
+        .items
+        .iter()
+        .map(|item| item.replace('%', "%25").replace('/', "%2f"))
+        .collect();
+    let items: Vec<&str> = items.iter().map(String::as_str).collect();
+    match client.resolve_host_path(&items).await? {
+        Ok(context) => Ok(Arc::new(context)),
+        Err(problem) => {
+            // libvirt's texts and classes: `invalid argument: Path '/DC0/C0' does not specify
+            // a host system`, `internal error: Could not find datacenter specified in '/DC9/..'`.
+            let message = problem.message(&path.to_string());
+            Err(if problem.is_invalid_argument() {
+                Error::InvalidArg(message)
+            } else {
+                Error::Internal(message)
+            })
+        }
     }
 }
 

@@ -38,12 +38,16 @@ pub enum Error {
     #[error("{0}")]
     WrongServer(String),
     /// No domain matches (`no domain with matching name 'x'`).
-    #[error("Domain not found: no domain with matching {key}{}", if *removed { " (it was removed)" } else { "" })]
+    #[error("Domain not found: no domain with matching {key}{}", match vanished {
+        None => String::new(),
+        Some(Vanished::Removed) => " (it was removed)".to_owned(),
+        Some(Vanished::MovedAway { host }) => format!(" on host '{host}' (it runs on another host now)"),
+    })]
     NoDomain {
         /// What was looked for.
         key: DomainKey,
-        /// The domain was found earlier and has since been removed from the server.
-        removed: bool,
+        /// Why a domain found earlier is no longer there; `None` when it never was.
+        vanished: Option<Vanished>,
     },
     /// No snapshot matches: none has this name, or (without a name) the domain has no current
     /// snapshot.
@@ -144,6 +148,18 @@ pub enum DomainKey {
     Uuid(Uuid),
     /// The active domain's id.
     Id(i32),
+}
+
+/// Why a domain that was found earlier is no longer the connection's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Vanished {
+    /// It was removed from the server.
+    Removed,
+    /// It moved to another host (vMotion), outside the connection's host `host`.
+    MovedAway {
+        /// The connection's host, which the domain has left.
+        host: String,
+    },
 }
 
 impl fmt::Display for DomainKey {
@@ -253,7 +269,7 @@ mod tests {
             (
                 Error::NoDomain {
                     key: DomainKey::Uuid(Uuid([0xab; 16])),
-                    removed: false,
+                    vanished: None,
                 },
                 "Domain not found: no domain with matching uuid 'abababab-abab-abab-abab-abababababab'",
                 1,
@@ -261,7 +277,7 @@ mod tests {
             (
                 Error::NoDomain {
                     key: DomainKey::Name("web".to_owned()),
-                    removed: true,
+                    vanished: Some(Vanished::Removed),
                 },
                 "Domain not found: no domain with matching name 'web' (it was removed)",
                 1,

@@ -2,8 +2,7 @@
 //! migration between hosts of one vCenter (libvirt's `vpxmigr://` protocol).
 
 use esx_vi::types::{
-    methods, AnyValue, HostHardwareSummary, HostSystemProperties, ResourcePoolProperties,
-    VirtualMachineMovePriority,
+    methods, AnyValue, HostHardwareSummary, HostSystemProperties, VirtualMachineMovePriority,
 };
 
 use super::connection::Connection;
@@ -50,8 +49,8 @@ fn compact_model(model: &str) -> String {
 
 impl Connection {
     async fn host_properties(&self, properties: &[&str]) -> Result<HostSystemProperties> {
-        let host = self.host().await?;
-        Ok(self.client().retrieve_object(&host, properties).await?)
+        let host = &self.host_context().host;
+        Ok(self.client().retrieve_object(host, properties).await?)
     }
 
     /// `virsh nodeinfo`.
@@ -119,21 +118,10 @@ impl Connection {
         }
     }
 
-    /// `virsh freecell`: memory not reserved for VMs, in KiB: the host's root resource pool's
-    /// `unreservedForVm` (libvirt's choice), else the host's memory minus its usage.
+    /// `virsh freecell`: the memory of the connection's host that is not in use, in KiB: its
+    /// memory size minus `summary.quickStats.overallMemoryUsage`, as libvirt 11 reports it (on a
+    /// cluster host too: the figure describes the host, never the cluster's shared pool).
     pub async fn free_memory_kib(&self) -> Result<u64> {
-        let context = self.context().await?;
-        if let Some(pool) = &context.resource_pool {
-            let props: ResourcePoolProperties = self
-                .client()
-                .retrieve_object(pool, &["runtime.memory.unreservedForVm"])
-                .await?;
-            if let Some(AnyValue::Long(bytes)) = props.path("runtime.memory.unreservedForVm") {
-                if *bytes > 0 {
-                    return Ok(*bytes as u64 / 1024);
-                }
-            }
-        }
         let props = self
             .host_properties(&[
                 "summary.hardware.memorySize",
@@ -181,16 +169,11 @@ impl Connection {
                 "migration needs a vpx:// connection (a host under vCenter)".into(),
             ));
         }
-        let context = self.context().await?;
-        let host = self.host().await?;
-        let pool = context
-            .resource_pool
-            .clone()
-            .ok_or_else(|| Error::Internal("the compute resource has no resource pool".into()))?;
+        let context = self.host_context();
         Ok(MigrationUri {
             vcenter: self.uri().host.clone(),
-            resource_pool: pool.value,
-            host_system: host.value,
+            resource_pool: context.resource_pool.value.clone(),
+            host_system: context.host.value.clone(),
         })
     }
 
@@ -203,6 +186,7 @@ impl Connection {
             ));
         }
         destination.ensure_same_vcenter(&self.uri().host)?;
+        let dom = &self.refresh(dom).await?;
         let pool =
             esx_vi::types::ManagedObjectReference::new("ResourcePool", &destination.resource_pool);
         let host =

@@ -21,5 +21,5 @@ pub use domain::{
     id_of_moref, DatastoreMount, Defined, DomainInfo, DomainRef, DomainState, ListFilter,
     LiveContext, SchedulerParams, SchedulerUpdate, Snapshot, SnapshotList,
 };
-pub use error::{DomainKey, Error, Report, Result};
+pub use error::{DomainKey, Error, Report, Result, Vanished};
 pub use host::{HypervisorVersion, NodeInfo};

@@ -239,7 +239,8 @@ impl Connection {
         Ok(domain)
     }
 
-    /// `virsh define`: creates a new domain from `xml`, or updates the shut off domain with the
+    /// `virsh define`: creates a new domain from `xml` on the connection's host (registered in
+    /// its compute resource's root pool), or updates the shut off domain of this host with the
     /// same UUID (or, when the XML has none, the same name).
     pub async fn define_xml(&self, xml: &str) -> Result<Defined> {
         let domain = Domain::from_xml(xml)?;
@@ -272,6 +273,18 @@ impl Connection {
             },
             (None, None) => None,
         };
+        // Only this host's domains are updated; a UUID that a VM of another host already has
+        // is refused rather than given to a second VM.
+        if existing.is_none() {
+            if let Some(uuid) = domain.uuid {
+                if let Some(other) = self.name_elsewhere_with_uuid(&uuid).await? {
+                    return Err(Error::OperationFailed(format!(
+                        "domain '{other}' already exists with uuid {uuid} on another host: \
+                         define it through a connection to that host, or give this domain another UUID"
+                    )));
+                }
+            }
+        }
         match existing {
             Some(dom) => self
                 .update_domain(&dom, &domain)
@@ -408,8 +421,9 @@ impl Connection {
             .map_err(Error::server(format!("Could not upload {vmx_file}")))?;
         undo.file = Some(vmx_file.clone());
 
-        let pool = context.resource_pool.as_ref();
-        let host = context.host.as_ref();
+        // Into the compute resource's root pool, on this connection's host, as libvirt does.
+        let pool = Some(&context.resource_pool);
+        let host = Some(&context.host);
         let task = methods::register_vm_task(
             self.client(),
             &context.vm_folder,

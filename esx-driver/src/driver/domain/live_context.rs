@@ -193,13 +193,13 @@ pub fn vmdk_adapter_type(descriptor: &[u8]) -> Option<ScsiControllerModel> {
 }
 
 impl Connection {
-    /// The datastores of the connection's datacenter and where the host mounts them.
+    /// The datastores the connection's host mounts, and where it mounts them: one traversal of
+    /// the host's `datastore` property, as libvirt's `esxVI_LookupDatastoreList`.
     pub async fn datastore_mounts(&self) -> Result<Vec<DatastoreMount>> {
-        let root = self.domain_root().await?;
-        let host = self.context().await?.host.clone();
+        let host = self.host_context().host.clone();
         let datastores: Vec<DatastoreProperties> = self
             .client()
-            .list_under(&root, &["name", "summary.url", "host"])
+            .list_linked(&host, "datastore", &["name", "summary.url", "host"])
             .await?;
         Ok(datastores
             .into_iter()
@@ -207,7 +207,7 @@ impl Connection {
                 let name = ds.name.clone()?;
                 let mut paths = Vec::new();
                 for mount in ds.host.iter().flatten() {
-                    if host.as_ref().is_none_or(|h| *h == mount.key) {
+                    if host == mount.key {
                         if let Some(path) = mount.mount_info.path.as_deref().and_then(path_of_url) {
                             paths.push(path);
                         }

@@ -1,6 +1,7 @@
-//! Domains: listing, lookups, dominfo and domstate. Listings and lookups cost a constant number of
-//! SOAP calls: one ContainerView retrieval of exactly the properties needed, whatever the number of
-//! VMs.
+//! Domains: listing, lookups, dominfo and domstate, all scoped to the connection's host as in
+//! libvirt: a listing is one traversal of the host's `vm` property (so it costs one retrieval,
+//! whatever the size of the vCenter, and grows only with the host's VMs), and a VM that another
+//! host runs does not exist for the connection, whether it is looked up by name, id or UUID.
 
 use std::fmt;
 
@@ -10,7 +11,7 @@ use esx_vi::types::{
 
 use crate::domain::Uuid;
 use crate::driver::connection::Connection;
-use crate::driver::error::{DomainKey, Error, Result};
+use crate::driver::error::{DomainKey, Error, Result, Vanished};
 
 /// The properties a listing or lookup retrieves for every VM.
 const LIST_PROPERTIES: [&str; 4] = [
@@ -19,6 +20,11 @@ const LIST_PROPERTIES: [&str; 4] = [
     "config.uuid",
     "config.instanceUuid",
 ];
+
+/// The host a VM runs on: a VM reached directly (by reference, inventory path or `FindByUuid`)
+/// rather than through the host's `vm` property belongs to the connection only if it is this
+/// host (vSphere keeps `runtime.host` and the host's `vm` list in step).
+const HOST_PROPERTY: &str = "runtime.host";
 
 /// A domain's state as libvirt reports it for VMware: powered on is `running`, suspended is
 /// `paused`, powered off is `shut off`.
@@ -178,12 +184,13 @@ pub(crate) fn domain_ref_of(props: &VirtualMachineProperties) -> Option<DomainRe
 }
 
 impl Connection {
-    /// The domains matching `filter`, sorted as virsh sorts them: active ones by id, then
-    /// inactive ones by name. Three SOAP calls (CreateContainerView, RetrievePropertiesEx with as
-    /// many continuation pages as the server needs, DestroyView), whatever the number of VMs.
+    /// The domains of the connection's host matching `filter`, sorted as virsh sorts them:
+    /// active ones by id, then inactive ones by name. One `RetrievePropertiesEx` from the host
+    /// along its `vm` property (plus the continuation pages the server cuts its answer into),
+    /// whatever the number of VMs elsewhere in the vCenter.
     pub async fn list_domains(&self, filter: ListFilter) -> Result<Vec<DomainRef>> {
         let mut domains: Vec<DomainRef> = self
-            .all_domains()
+            .host_domains()
             .await?
             .into_iter()
             .filter(|d| match filter {
@@ -201,54 +208,60 @@ impl Connection {
         Ok(domains)
     }
 
-    async fn all_domains(&self) -> Result<Vec<DomainRef>> {
-        let root = self.domain_root().await?;
-        let vms: Vec<VirtualMachineProperties> =
-            self.client().list_under(&root, &LIST_PROPERTIES).await?;
+    /// Every domain of the connection's host: one traversal of the host's `vm` property.
+    async fn host_domains(&self) -> Result<Vec<DomainRef>> {
+        let vms: Vec<VirtualMachineProperties> = self
+            .client()
+            .list_linked(&self.host_context().host, "vm", &LIST_PROPERTIES)
+            .await?;
         Ok(vms.iter().filter_map(domain_ref_of).collect())
     }
 
-    /// The domain with this name: found by its inventory path (`<datacenter>/vm/<name>`, two
-    /// calls), else by one retrieval of every VM (for VMs in sub-folders).
+    /// The domain of the connection's host with this name: found by its inventory path
+    /// (`<datacenter>/vm/<name>`, two calls), else in the host's listing (for VMs in
+    /// sub-folders, or when the VM at that path runs on another host).
     pub async fn lookup_by_name(&self, name: &str) -> Result<DomainRef> {
         if let Some(found) = self.find_by_name(name).await? {
             return Ok(found);
         }
-        self.all_domains()
+        self.host_domains()
             .await?
             .into_iter()
             .find(|d| d.name == name)
             .ok_or_else(|| no_domain(DomainKey::Name(name.to_owned())))
     }
 
-    /// The domain with this UUID (its instance UUID or its BIOS UUID): `FindByUuid`, else one
-    /// retrieval of every VM.
+    /// The domain of the connection's host with this UUID (its instance UUID or its BIOS UUID):
+    /// `FindByUuid`, else the host's listing (two VMs may share a BIOS UUID, the one found first
+    /// may run elsewhere). libvirt looks UUIDs up in the whole datacenter; here a VM of another
+    /// host is not found by its UUID either, so that no command acts on it by mistake.
     pub async fn lookup_by_uuid(&self, uuid: &Uuid) -> Result<DomainRef> {
         if let Some(found) = self.find_by_uuid(uuid).await? {
             return Ok(found);
         }
-        self.all_domains()
+        self.host_domains()
             .await?
             .into_iter()
             .find(|d| d.has_uuid(uuid))
             .ok_or_else(|| no_domain(DomainKey::Uuid(*uuid)))
     }
 
-    /// The active domain with this id: the VM whose managed object id has that number.
+    /// The active domain of the connection's host with this id: the VM whose managed object id
+    /// has that number.
     pub async fn lookup_by_id(&self, id: i32) -> Result<DomainRef> {
         if let Some(found) = self.find_by_id(id).await? {
             return Ok(found);
         }
-        self.all_domains()
+        self.host_domains()
             .await?
             .into_iter()
             .find(|d| d.id == Some(id))
             .ok_or_else(|| no_domain(DomainKey::Id(id)))
     }
 
-    /// A domain named the way virsh accepts it: an id (a number), else a UUID, else a name.
-    /// Each is tried directly (a couple of calls); only when none matches is every VM
-    /// retrieved once, so the cost never depends on the number of VMs.
+    /// A domain of the connection's host named the way virsh accepts it: an id (a number), else
+    /// a UUID, else a name. Each is tried directly (a couple of calls); only when none matches
+    /// is the host's listing retrieved once.
     pub async fn lookup(&self, text: &str) -> Result<DomainRef> {
         let id = text.parse::<i32>().ok().filter(|id| *id >= 0);
         let uuid = text.parse::<Uuid>().ok();
@@ -265,7 +278,7 @@ impl Connection {
         if let Some(found) = self.find_by_name(text).await? {
             return Ok(found);
         }
-        let all = self.all_domains().await?;
+        let all = self.host_domains().await?;
         if let Some(found) = id.and_then(|id| all.iter().find(|d| d.id == Some(id))) {
             return Ok(found.clone());
         }
@@ -320,6 +333,31 @@ impl Connection {
         Ok(None)
     }
 
+    /// The name of a VM of another host of the vCenter whose instance or BIOS UUID is `uuid`:
+    /// a domain defined here with that UUID would be a second VM with it.
+    pub(crate) async fn name_elsewhere_with_uuid(&self, uuid: &Uuid) -> Result<Option<String>> {
+        if !self.client().is_vcenter() {
+            return Ok(None);
+        }
+        for instance in [true, false] {
+            let Some(vm) = self
+                .client()
+                .find_vm_by_uuid(&uuid.to_string(), instance)
+                .await?
+            else {
+                continue;
+            };
+            let props: VirtualMachineProperties = self
+                .client()
+                .retrieve_object(&vm, &["name", HOST_PROPERTY])
+                .await?;
+            if !self.runs_here(&props) {
+                return Ok(Some(props.name.unwrap_or(vm.value)));
+            }
+        }
+        Ok(None)
+    }
+
     /// The active VM whose managed object id is `vm-<id>` (vCenter) or `<id>` (ESX).
     async fn find_by_id(&self, id: i32) -> Result<Option<DomainRef>> {
         let candidates = if self.client().is_vcenter() {
@@ -338,14 +376,18 @@ impl Connection {
         Ok(None)
     }
 
-    /// The VM behind a reference, or `None` when there is no such object.
+    /// The VM behind a reference, or `None` when there is no such object or it is not on the
+    /// connection's host.
     async fn domain_of_reference(&self, vm: &ManagedObjectReference) -> Result<Option<DomainRef>> {
+        let mut properties = LIST_PROPERTIES.to_vec();
+        properties.push(HOST_PROPERTY);
         match self
             .client()
-            .retrieve_object::<VirtualMachineProperties>(vm, &LIST_PROPERTIES)
+            .retrieve_object::<VirtualMachineProperties>(vm, &properties)
             .await
         {
-            Ok(props) => Ok(domain_ref_of(&props)),
+            Ok(props) if self.runs_here(&props) => Ok(domain_ref_of(&props)),
+            Ok(_) => Ok(None),
             Err(esx_vi::Error::ObjectNotFound { .. }) => Ok(None),
             Err(e) if e.fault_type() == Some("ManagedObjectNotFound") => Ok(None),
             Err(e) => Err(e.into()),
@@ -365,19 +407,45 @@ impl Connection {
         })
     }
 
+    /// Whether retrieved VM properties (with [`HOST_PROPERTY`]) say the VM runs on the
+    /// connection's host.
+    fn runs_here(&self, props: &VirtualMachineProperties) -> bool {
+        matches!(
+            props.path(HOST_PROPERTY),
+            Some(AnyValue::ManagedObjectReference(host)) if *host == self.host_context().host
+        )
+    }
+
+    /// `properties` of a domain's VM, once it is known to be still on the connection's host:
+    /// every operation reads its domain through here first, so none acts on a VM that has
+    /// moved to another host since it was looked up (the check rides on the same call).
     pub(crate) async fn vm_properties(
         &self,
         dom: &DomainRef,
         properties: &[&str],
     ) -> Result<VirtualMachineProperties> {
-        self.client()
-            .retrieve_object(&dom.moref, properties)
+        let mut with_host = properties.to_vec();
+        if !with_host.contains(&HOST_PROPERTY) {
+            with_host.push(HOST_PROPERTY);
+        }
+        let props = self
+            .client()
+            .retrieve_object(&dom.moref, &with_host)
             .await
             .map_err(|e| match e {
                 esx_vi::Error::ObjectNotFound { .. } => removed(dom),
                 e if e.fault_type() == Some("ManagedObjectNotFound") => removed(dom),
                 e => e.into(),
-            })
+            })?;
+        if !self.runs_here(&props) {
+            return Err(Error::NoDomain {
+                key: DomainKey::Name(dom.name.clone()),
+                vanished: Some(Vanished::MovedAway {
+                    host: self.host_context().host_name.clone(),
+                }),
+            });
+        }
+        Ok(props)
     }
 
     /// What `dominfo` shows: state, vCPUs, memory, autostart.
@@ -408,7 +476,7 @@ impl Connection {
         let vcpus = long_at(&props, "config.hardware.numCPU")
             .unwrap_or(0)
             .max(0) as u32;
-        let autostart = self.autostart(&domain).await?;
+        let autostart = self.autostart_of(&domain).await?;
         Ok(DomainInfo {
             domain,
             vcpus,
@@ -423,7 +491,7 @@ impl Connection {
 fn no_domain(key: DomainKey) -> Error {
     Error::NoDomain {
         key,
-        removed: false,
+        vanished: None,
     }
 }
 
@@ -431,7 +499,7 @@ fn no_domain(key: DomainKey) -> Error {
 fn removed(dom: &DomainRef) -> Error {
     Error::NoDomain {
         key: DomainKey::Name(dom.name.clone()),
-        removed: true,
+        vanished: Some(Vanished::Removed),
     }
 }
 

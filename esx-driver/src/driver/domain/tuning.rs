@@ -112,11 +112,12 @@ impl Connection {
                 "Requested number of virtual CPUs must at least be 1".into(),
             ));
         }
+        let dom = self.refresh(dom).await?;
         let spec = VirtualMachineConfigSpec {
             num_cp_us: Some(count as i32),
             ..VirtualMachineConfigSpec::default()
         };
-        self.reconfigure(dom, spec, "Could not set number of virtual CPUs")
+        self.reconfigure(&dom, spec, "Could not set number of virtual CPUs")
             .await
     }
 
@@ -155,6 +156,7 @@ impl Connection {
             }
         }
         let shares = update.shares.map(shares_info).transpose()?;
+        let dom = &self.refresh(dom).await?;
         let spec = VirtualMachineConfigSpec {
             cpu_allocation: Some(ResourceAllocationInfo {
                 reservation: update.reservation,
@@ -181,6 +183,7 @@ impl Connection {
 
     /// `virsh memtune --min-guarantee`: the memory reservation, rounded up to MiB.
     pub async fn set_memory_min_guarantee(&self, dom: &DomainRef, kib: u64) -> Result<()> {
+        let dom = &self.refresh(dom).await?;
         let spec = VirtualMachineConfigSpec {
             memory_allocation: Some(ResourceAllocationInfo {
                 reservation: Some(kib.div_ceil(1024) as i64),
@@ -212,6 +215,12 @@ impl Connection {
     /// Whether the host starts the domain when it boots: the host's autostart must be enabled
     /// and the domain's start action `powerOn` (libvirt's rule).
     pub async fn autostart(&self, dom: &DomainRef) -> Result<bool> {
+        let dom = self.refresh(dom).await?;
+        self.autostart_of(&dom).await
+    }
+
+    /// [`Connection::autostart`] of a domain already known to be on this host.
+    pub(crate) async fn autostart_of(&self, dom: &DomainRef) -> Result<bool> {
         let (_, config) = self.autostart_manager().await?;
         if config.defaults.as_ref().and_then(|d| d.enabled) != Some(true) {
             return Ok(false);
@@ -224,6 +233,7 @@ impl Connection {
     /// `virsh autostart [--disable]`. Enabling turns on the host's autostart when it is off,
     /// unless that would also start other domains configured to start (refused, as libvirt does).
     pub async fn set_autostart(&self, dom: &DomainRef, enable: bool) -> Result<()> {
+        let dom = &self.refresh(dom).await?;
         let (manager, config) = self.autostart_manager().await?;
         let mut defaults = None;
         if enable && config.defaults.as_ref().and_then(|d| d.enabled) != Some(true) {
