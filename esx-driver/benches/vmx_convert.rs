@@ -7,6 +7,9 @@
 //! `domain_to_vmx_bytes`) and time an unchanged VMX read/write. Criterion's `thrpt` line is
 //! files per second.
 
+// criterion_main! defines an undocumented `pub fn main`.
+#![allow(missing_docs)]
+
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use esx_driver::domain::{format_domain_xml, parse_domain_xml, Domain, FormatOptions};
 use esx_driver::vmx::{domain_to_vmx, vmx_to_domain, OfflineContext, VmxFile};

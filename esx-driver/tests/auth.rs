@@ -272,7 +272,7 @@ fn auth_files_are_found_in_libvirts_order() {
         AuthFileOrigin,
     );
     #[rustfmt::skip]
-    let cases: Vec<Case> = vec![
+    let cases: Vec<Case<'_>> = vec![
         (all, &with_param, "$DIR/env.conf", AuthFileOrigin::Environment),
         (&all[1..], &with_param, "$DIR/param.conf", AuthFileOrigin::UriParameter),
         (&all[1..], &without, "$DIR/xdg/libvirt/auth.conf", AuthFileOrigin::UserConfig),
@@ -361,7 +361,7 @@ fn user_and_password_sources_are_tried_in_order() {
         Option<&'a str>,
     );
     #[rustfmt::skip]
-    let cases: &[Case] = &[
+    let cases: &[Case<'_>] = &[
         ("esx://esx1.example.com/", &both, None, "root", "auth.conf", "pr0d", "auth.conf", None),
         ("esx://admin@esx1.example.com/", &both, None, "admin", "uri", "pr0d", "auth.conf", None),
         ("esx://esx2.example.com/", &both, None, "root", "default", "only-a-password", "auth.conf", None),
@@ -511,7 +511,7 @@ fn an_auth_file_that_was_named_must_be_readable_and_valid() {
     // (environment, uri, message)
     type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
     #[rustfmt::skip]
-    let cases: &[Case] = &[
+    let cases: &[Case<'_>] = &[
         (&[("LIBVIRT_AUTH_FILE", "$DIR/missing.conf")], "esx://h/", "Cannot read auth file '$DIR/missing.conf' (named by $LIBVIRT_AUTH_FILE): No such file or directory (os error 2)"),
         (&[], "esx://h/?authfile=$DIR/missing.conf", "Cannot read auth file '$DIR/missing.conf' (named by the URI's authfile parameter): No such file or directory (os error 2)"),
         (&[("LIBVIRT_AUTH_FILE", "$DIR/broken.conf")], "esx://h/", "$DIR/broken.conf:3: expected newline: a line must not start with white space"),

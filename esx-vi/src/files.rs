@@ -105,7 +105,7 @@ impl ByteRange {
 }
 
 /// The `/folder/<path>?dcPath=<datacenter>&dsName=<datastore>` URL of a datastore file.
-pub fn folder_url(base: &Url, datacenter_path: &str, file: &DatastorePath) -> Url {
+pub(crate) fn folder_url(base: &Url, datacenter_path: &str, file: &DatastorePath) -> Url {
     let mut url = base.clone();
     {
         let mut segments = url

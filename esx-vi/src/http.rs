@@ -17,7 +17,7 @@ use crate::redact::redact_passwords;
 use crate::tls::{PresentedCertificates, RecordingVerifier};
 
 /// The name of the session cookie ESX and vCenter set at `Login`.
-pub const SESSION_COOKIE: &str = "vmware_soap_session";
+pub(crate) const SESSION_COOKIE: &str = "vmware_soap_session";
 
 /// Methods that wait on the server (long polls) and so are not limited by `max_in_flight`.
 const LONG_POLL_METHODS: [&str; 2] = ["WaitForUpdatesEx", "WaitForUpdates"];

@@ -126,7 +126,12 @@ impl PresentedCertificates {
 pub enum TlsConfigError {
     /// The CA file could not be read or holds no certificate.
     #[error("cannot use CA file {path}: {reason}")]
-    CaFile { path: PathBuf, reason: String },
+    CaFile {
+        /// The CA file's path.
+        path: PathBuf,
+        /// Why it cannot be used.
+        reason: String,
+    },
     /// Neither the system nor a CA file gave a trusted root.
     #[error("no trusted root certificates: the system store is empty; give a CA file, a thumbprint, or (for tests only) no-verify")]
     NoRoots,

@@ -11,8 +11,11 @@ use crate::Simulator;
 /// One HTTP response.
 #[derive(Debug, Clone)]
 pub struct Response {
+    /// The HTTP status code.
     pub status: u16,
+    /// The headers, in the order received.
     pub headers: Vec<(String, String)>,
+    /// The body as text.
     pub body: String,
 }
 
@@ -33,6 +36,7 @@ impl Response {
         self
     }
 
+    /// The value of the first header called `name` (any case).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -44,12 +48,19 @@ impl Response {
 /// The managed objects of the ServiceContent a test needs.
 #[derive(Debug, Clone, Default)]
 pub struct ServiceRefs {
+    /// `rootFolder`.
     pub root_folder: String,
+    /// `propertyCollector`.
     pub property_collector: String,
+    /// `sessionManager`.
     pub session_manager: String,
+    /// `viewManager`.
     pub view_manager: String,
+    /// `searchIndex`.
     pub search_index: String,
+    /// `fileManager`.
     pub file_manager: String,
+    /// `virtualDiskManager`.
     pub virtual_disk_manager: String,
 }
 
@@ -58,6 +69,7 @@ pub struct ServiceRefs {
 pub struct RawSoap {
     host_port: String,
     cookie: Option<String>,
+    /// The service content's managed objects, read at login.
     pub refs: ServiceRefs,
 }
 

@@ -44,7 +44,9 @@ impl WireStyle {
 /// `None` keeps the simulator's default. Debug output leaves the password out.
 #[derive(Clone)]
 pub struct SimOptions {
+    /// An ESX host or a vCenter.
     pub model: Model,
+    /// How responses write `xsi:type`.
     pub wire: WireStyle,
     /// Serve https with a fresh CA and server certificate.
     pub tls: bool,
@@ -75,10 +77,13 @@ pub struct SimOptions {
     /// VM name patterns whose long tasks cannot be cancelled (default `*noncancel*`).
     pub noncancelable_vms: Option<Vec<String>>,
     /// Require a session for RetrieveProperties(Ex) and `/folder`, as real servers (default true).
+    /// Refuse calls without a session, as real servers do.
     pub strict_sessions: bool,
     /// Write a minimal .vmx for VMs whose .vmx is empty (default true).
     pub write_vmx: bool,
+    /// The user name the simulator accepts.
     pub username: String,
+    /// The password the simulator accepts.
     pub password: String,
     /// Further command-line flags, passed as they are.
     pub extra_args: Vec<String>,
@@ -133,36 +138,43 @@ impl SimOptions {
         options
     }
 
+    /// Sets how responses write `xsi:type`.
     pub fn wire(mut self, wire: WireStyle) -> SimOptions {
         self.wire = wire;
         self
     }
 
+    /// Serves https (with a fresh CA and certificate) when `tls`.
     pub fn tls(mut self, tls: bool) -> SimOptions {
         self.tls = tls;
         self
     }
 
+    /// Sets the number of VMs per resource pool (`-vms`).
     pub fn vms(mut self, vms: usize) -> SimOptions {
         self.vms = Some(vms);
         self
     }
 
+    /// Makes property retrievals page after `size` objects.
     pub fn page_size(mut self, size: usize) -> SimOptions {
         self.page_size = Some(size);
         self
     }
 
+    /// Expires sessions idle for `timeout`.
     pub fn session_idle_timeout(mut self, timeout: Duration) -> SimOptions {
         self.session_idle_timeout = Some(timeout);
         self
     }
 
+    /// Makes tasks run for `duration` instead of finishing at once.
     pub fn task_duration(mut self, duration: Duration) -> SimOptions {
         self.task_duration = Some(duration);
         self
     }
 
+    /// VMs (name patterns) whose power-on asks a question first.
     pub fn question_vms<S: Into<String>>(
         mut self,
         patterns: impl IntoIterator<Item = S>,
@@ -171,6 +183,7 @@ impl SimOptions {
         self
     }
 
+    /// VMs (name patterns) whose tasks cannot be cancelled.
     pub fn noncancelable_vms<S: Into<String>>(
         mut self,
         patterns: impl IntoIterator<Item = S>,
@@ -179,12 +192,14 @@ impl SimOptions {
         self
     }
 
+    /// The only user name and password the simulator accepts.
     pub fn credentials(mut self, username: &str, password: &str) -> SimOptions {
         self.username = username.to_string();
         self.password = password.to_string();
         self
     }
 
+    /// Passes one more command-line flag as it is.
     pub fn arg(mut self, arg: impl Into<String>) -> SimOptions {
         self.extra_args.push(arg.into());
         self
@@ -486,14 +501,17 @@ impl Simulator {
             .unwrap_or(0)
     }
 
+    /// The user name the simulator accepts.
     pub fn username(&self) -> &str {
         &self.options.username
     }
 
+    /// The password the simulator accepts.
     pub fn password(&self) -> &str {
         &self.options.password
     }
 
+    /// The options the simulator was started with.
     pub fn options(&self) -> &SimOptions {
         &self.options
     }

@@ -247,11 +247,11 @@ fn text_of<'e>(element: &'e XmlElement<'_>) -> Cow<'e, str> {
     }
 }
 
-fn attr_string(element: &XmlElement, name: &str) -> Option<String> {
+fn attr_string(element: &XmlElement<'_>, name: &str) -> Option<String> {
     element.attr(name).map(str::to_string)
 }
 
-fn required_attr<'e>(element: &'e XmlElement, path: &Path<'_>, name: &str) -> Result<&'e str> {
+fn required_attr<'e>(element: &'e XmlElement<'_>, path: &Path<'_>, name: &str) -> Result<&'e str> {
     element
         .attr(name)
         .ok_or_else(|| path.error(format!("the attribute '{name}' is missing")))
@@ -268,7 +268,7 @@ fn parse_number<T: std::str::FromStr>(
         .map_err(|_| path.error(format!("{what} must be {expected}, found '{text}'")))
 }
 
-fn attr_u32(element: &XmlElement, path: &Path<'_>, name: &str) -> Result<Option<u32>> {
+fn attr_u32(element: &XmlElement<'_>, path: &Path<'_>, name: &str) -> Result<Option<u32>> {
     element
         .attr(name)
         .map(|value| {
@@ -282,7 +282,7 @@ fn attr_u32(element: &XmlElement, path: &Path<'_>, name: &str) -> Result<Option<
         .transpose()
 }
 
-fn attr_yes_no(element: &XmlElement, path: &Path<'_>, name: &str) -> Result<Option<bool>> {
+fn attr_yes_no(element: &XmlElement<'_>, path: &Path<'_>, name: &str) -> Result<Option<bool>> {
     match element.attr(name) {
         None => Ok(None),
         Some("yes") => Ok(Some(true)),
@@ -293,7 +293,7 @@ fn attr_yes_no(element: &XmlElement, path: &Path<'_>, name: &str) -> Result<Opti
     }
 }
 
-fn attr_on_off(element: &XmlElement, path: &Path<'_>, name: &str) -> Result<Option<bool>> {
+fn attr_on_off(element: &XmlElement<'_>, path: &Path<'_>, name: &str) -> Result<Option<bool>> {
     match element.attr(name) {
         None => Ok(None),
         Some("on") => Ok(Some(true)),
@@ -361,7 +361,7 @@ const MAX_MEMORY_KIB: u64 = (i64::MAX as u64).div_ceil(1024);
 
 /// A memory size element (`<memory unit='MiB'>512</memory>`) in KiB, rounded up as libvirt
 /// does. A missing unit means KiB.
-fn memory_kib(element: &XmlElement, path: &Path<'_>) -> Result<u64> {
+fn memory_kib(element: &XmlElement<'_>, path: &Path<'_>) -> Result<u64> {
     let text = text_of(element);
     let value: u64 = parse_number(&text, path, "the size", "a non-negative integer")?;
     let scale = match element.attr("unit") {
@@ -393,7 +393,7 @@ fn memory_kib(element: &XmlElement, path: &Path<'_>) -> Result<u64> {
 // Top level
 // ---------------------------------------------------------------------------------------------
 
-fn parse_domain(root: &XmlElement, path: &Path<'_>) -> Result<Domain> {
+fn parse_domain(root: &XmlElement<'_>, path: &Path<'_>) -> Result<Domain> {
     let mut domain = Domain::default();
 
     let virt_type = required_attr(root, path, "type")?;
@@ -509,7 +509,7 @@ fn parse_domain(root: &XmlElement, path: &Path<'_>) -> Result<Domain> {
     Ok(domain)
 }
 
-fn optional_uuid(root: &XmlElement, path: &Path<'_>, name: &str) -> Result<Option<Uuid>> {
+fn optional_uuid(root: &XmlElement<'_>, path: &Path<'_>, name: &str) -> Result<Option<Uuid>> {
     root.child(name)
         .map(|element| {
             text_of(element)
@@ -519,7 +519,7 @@ fn optional_uuid(root: &XmlElement, path: &Path<'_>, name: &str) -> Result<Optio
         .transpose()
 }
 
-fn parse_memory(root: &XmlElement, path: &Path<'_>, domain: &mut Domain) -> Result<()> {
+fn parse_memory(root: &XmlElement<'_>, path: &Path<'_>, domain: &mut Domain) -> Result<()> {
     let memory_path = path.child("memory");
     let total = match root.child("memory") {
         Some(memory) => memory_kib(memory, &memory_path)?,
@@ -560,7 +560,7 @@ fn parse_memory(root: &XmlElement, path: &Path<'_>, domain: &mut Domain) -> Resu
     Ok(())
 }
 
-fn parse_vcpu(vcpu: &XmlElement, path: &Path<'_>) -> Result<Vcpu> {
+fn parse_vcpu(vcpu: &XmlElement<'_>, path: &Path<'_>) -> Result<Vcpu> {
     let text = text_of(vcpu);
     let count: u32 = if text.trim().is_empty() {
         1
@@ -607,7 +607,7 @@ fn parse_vcpu(vcpu: &XmlElement, path: &Path<'_>) -> Result<Vcpu> {
     })
 }
 
-fn parse_os(os: &XmlElement, path: &Path<'_>) -> Result<Os> {
+fn parse_os(os: &XmlElement<'_>, path: &Path<'_>) -> Result<Os> {
     let mut result = Os::default();
     if let Some(firmware) = os.attr("firmware") {
         if !matches!(firmware, "efi" | "bios") {
@@ -695,7 +695,7 @@ fn parse_os(os: &XmlElement, path: &Path<'_>) -> Result<Os> {
     Ok(result)
 }
 
-fn parse_features(features: &XmlElement) -> Vec<Feature> {
+fn parse_features(features: &XmlElement<'_>) -> Vec<Feature> {
     let mut result: Vec<Feature> = Vec::new();
     for element in features.elements() {
         if element.namespace.is_some() || result.iter().any(|f| f.name == element.name) {
@@ -720,7 +720,7 @@ fn parse_features(features: &XmlElement) -> Vec<Feature> {
     result
 }
 
-fn parse_cpu(cpu: &XmlElement, path: &Path<'_>) -> Result<Cpu> {
+fn parse_cpu(cpu: &XmlElement<'_>, path: &Path<'_>) -> Result<Cpu> {
     let topology = match cpu.child("topology") {
         None => None,
         Some(topology) => {
@@ -757,7 +757,7 @@ fn parse_cpu(cpu: &XmlElement, path: &Path<'_>) -> Result<Cpu> {
     })
 }
 
-fn parse_clock(clock: &XmlElement, path: &Path<'_>) -> Result<Clock> {
+fn parse_clock(clock: &XmlElement<'_>, path: &Path<'_>) -> Result<Clock> {
     let offset = match clock.attr("offset") {
         None => ClockOffset::Utc,
         Some(value) => closed_value(
@@ -789,7 +789,7 @@ fn parse_clock(clock: &XmlElement, path: &Path<'_>) -> Result<Clock> {
 }
 
 fn lifecycle(
-    root: &XmlElement,
+    root: &XmlElement<'_>,
     path: &Path<'_>,
     name: &str,
     default: LifecycleAction,
@@ -813,7 +813,7 @@ fn lifecycle(
 // Devices
 // ---------------------------------------------------------------------------------------------
 
-fn parse_devices(devices: &XmlElement, path: &Path<'_>) -> Result<Devices> {
+fn parse_devices(devices: &XmlElement<'_>, path: &Path<'_>) -> Result<Devices> {
     let mut result = Devices::default();
     let mut counts: Vec<(&str, usize)> = Vec::new();
     for element in devices.elements() {
@@ -874,7 +874,7 @@ fn parse_devices(devices: &XmlElement, path: &Path<'_>) -> Result<Devices> {
     Ok(result)
 }
 
-fn parse_disk(disk: &XmlElement, path: &Path<'_>) -> Result<Disk> {
+fn parse_disk(disk: &XmlElement<'_>, path: &Path<'_>) -> Result<Disk> {
     let disk_type = disk.attr("type").unwrap_or("file");
     check_vocabulary(disk_type, path, "disk type", DISK_TYPES)?;
     let device = match disk.attr("device") {
@@ -994,7 +994,7 @@ fn parse_disk(disk: &XmlElement, path: &Path<'_>) -> Result<Disk> {
     Ok(result)
 }
 
-fn parse_controller(controller: &XmlElement, path: &Path<'_>) -> Result<Controller> {
+fn parse_controller(controller: &XmlElement<'_>, path: &Path<'_>) -> Result<Controller> {
     let controller_type = controller.attr("type").unwrap_or("ide");
     check_vocabulary(controller_type, path, "controller type", CONTROLLER_TYPES)?;
     let index = match controller.attr("index") {
@@ -1019,7 +1019,7 @@ fn parse_controller(controller: &XmlElement, path: &Path<'_>) -> Result<Controll
     })
 }
 
-fn parse_filesystem(filesystem: &XmlElement, path: &Path<'_>) -> Result<Filesystem> {
+fn parse_filesystem(filesystem: &XmlElement<'_>, path: &Path<'_>) -> Result<Filesystem> {
     let fs_type = FilesystemType::from_xml(filesystem.attr("type").unwrap_or("mount"));
     let access_mode = match filesystem.attr("accessmode") {
         None => FilesystemAccessMode::Passthrough,
@@ -1061,7 +1061,7 @@ pub(crate) fn filesystem_source_attribute(fs_type: &FilesystemType) -> Option<&'
     }
 }
 
-fn parse_interface(interface: &XmlElement, path: &Path<'_>) -> Result<Interface> {
+fn parse_interface(interface: &XmlElement<'_>, path: &Path<'_>) -> Result<Interface> {
     let iface_type = required_attr(interface, path, "type")?;
     check_vocabulary(iface_type, path, "interface type", INTERFACE_TYPES)?;
     let mut result = Interface {
@@ -1157,7 +1157,7 @@ fn parse_interface(interface: &XmlElement, path: &Path<'_>) -> Result<Interface>
     Ok(result)
 }
 
-fn parse_graphics(graphics: &XmlElement, path: &Path<'_>) -> Result<Graphics> {
+fn parse_graphics(graphics: &XmlElement<'_>, path: &Path<'_>) -> Result<Graphics> {
     let graphics_type = required_attr(graphics, path, "type")?;
     check_vocabulary(graphics_type, path, "graphics type", GRAPHICS_TYPES)?;
     let mut result = Graphics {
@@ -1252,10 +1252,10 @@ fn parse_graphics(graphics: &XmlElement, path: &Path<'_>) -> Result<Graphics> {
     Ok(result)
 }
 
-fn parse_chr(chr: &XmlElement, path: &Path<'_>, console: bool) -> Result<Chr> {
+fn parse_chr(chr: &XmlElement<'_>, path: &Path<'_>, console: bool) -> Result<Chr> {
     let chr_type = chr.attr("type").unwrap_or("pty");
     check_vocabulary(chr_type, path, "character device type", CHR_TYPES)?;
-    let sources: Vec<&XmlElement> = chr.children_named("source").collect();
+    let sources: Vec<&XmlElement<'_>> = chr.children_named("source").collect();
     let source_path = path.child("source");
     let first = sources.first().copied();
     let source_attr = |name: &str| first.and_then(|s| attr_string(s, name));
@@ -1263,18 +1263,19 @@ fn parse_chr(chr: &XmlElement, path: &Path<'_>, console: bool) -> Result<Chr> {
         source_attr("path")
             .ok_or_else(|| source_path.error(format!("a '{what}' device needs <source path=...>")))
     };
-    let mode = |element: Option<&XmlElement>, default: ChrSourceMode| -> Result<ChrSourceMode> {
-        match element.and_then(|e| e.attr("mode")) {
-            None => Ok(default),
-            Some(value) => closed_value(
-                value,
-                &source_path,
-                "source mode",
-                ChrSourceMode::from_xml,
-                ChrSourceMode::expected,
-            ),
-        }
-    };
+    let mode =
+        |element: Option<&XmlElement<'_>>, default: ChrSourceMode| -> Result<ChrSourceMode> {
+            match element.and_then(|e| e.attr("mode")) {
+                None => Ok(default),
+                Some(value) => closed_value(
+                    value,
+                    &source_path,
+                    "source mode",
+                    ChrSourceMode::from_xml,
+                    ChrSourceMode::expected,
+                ),
+            }
+        };
     let source = match chr_type {
         "null" => ChrSource::Null,
         "vc" => ChrSource::Vc,
@@ -1378,7 +1379,7 @@ fn parse_chr(chr: &XmlElement, path: &Path<'_>, console: bool) -> Result<Chr> {
     })
 }
 
-fn parse_video(video: &XmlElement, path: &Path<'_>) -> Result<Video> {
+fn parse_video(video: &XmlElement<'_>, path: &Path<'_>) -> Result<Video> {
     let Some(model) = video.child("model") else {
         return Ok(Video::default());
     };

@@ -122,8 +122,8 @@ pub fn parse_xml_tree(text: &str) -> Result<XmlElement<'_>, XmlSyntaxError> {
         }
     };
 
-    let mut stack: Vec<XmlElement> = Vec::new();
-    let mut root: Option<XmlElement> = None;
+    let mut stack: Vec<XmlElement<'_>> = Vec::new();
+    let mut root: Option<XmlElement<'_>> = None;
     // Line numbers are counted incrementally: recounting from the start for every element
     // would make reading quadratic in the document size.
     let mut counted_to = 0usize;

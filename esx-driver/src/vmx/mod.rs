@@ -105,7 +105,12 @@ pub const HOSTONLY_NETWORK: &str = "hostonly";
 pub enum Error {
     /// The VMX text is not `key = "value"` lines.
     #[error("line {line}: {message}")]
-    Syntax { line: usize, message: String },
+    Syntax {
+        /// The 1-based line number.
+        line: usize,
+        /// What is wrong with the line.
+        message: String,
+    },
     /// The declared `.encoding` is unknown or the bytes do not match it.
     #[error("{0}")]
     Encoding(String),
@@ -115,8 +120,11 @@ pub enum Error {
     /// A VMX entry has a value the conversion does not accept.
     #[error("Expecting VMX entry '{key}' to be {expected} but found '{found}'")]
     Entry {
+        /// The VMX key.
         key: String,
+        /// What the conversion accepts there.
         expected: String,
+        /// The value found.
         found: String,
     },
     /// Another problem with the VMX content (the message names the entry).

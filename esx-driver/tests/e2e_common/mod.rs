@@ -7,21 +7,21 @@ use esx_tests::{Model, SimOptions, Simulator, WireStyle};
 
 /// The password the tests' simulators are started with (not the simulator's default, so that a
 /// test passing proves the password was really sent).
-pub const PASSWORD: &str = "s3cret-e2e";
+pub(crate) const PASSWORD: &str = "s3cret-e2e";
 
 /// A simulator of `model` in `wire` style, with the test credentials.
-pub fn simulator(model: Model, wire: WireStyle) -> Simulator {
+pub(crate) fn simulator(model: Model, wire: WireStyle) -> Simulator {
     simulator_with(SimOptions::new(model).wire(wire))
 }
 
 /// A simulator with `options` and the test credentials.
-pub fn simulator_with(options: SimOptions) -> Simulator {
+pub(crate) fn simulator_with(options: SimOptions) -> Simulator {
     Simulator::start(options.credentials("root", PASSWORD)).expect("simulator starts")
 }
 
 /// The connection URI of a simulator: `esx://root@host:port/` or
 /// `vpx://root@host:port/DC0/DC0_C0/DC0_C0_H0`, plain http unless it serves TLS (then pinned).
-pub fn uri(sim: &Simulator) -> String {
+pub(crate) fn uri(sim: &Simulator) -> String {
     let path = match sim.options().model {
         Model::Esx => "/".to_owned(),
         Model::Vpx => "/DC0/DC0_C0/DC0_C0_H0".to_owned(),
@@ -39,7 +39,7 @@ pub fn uri(sim: &Simulator) -> String {
 
 /// What a command printed and how it ended.
 #[derive(Debug)]
-pub struct Run {
+pub(crate) struct Run {
     pub stdout: String,
     pub stderr: String,
     pub code: i32,
@@ -47,13 +47,13 @@ pub struct Run {
 
 impl Run {
     /// Asserts success and returns stdout.
-    pub fn ok(self) -> String {
+    pub(crate) fn ok(self) -> String {
         assert_eq!(self.code, 0, "command failed: {}", self.stderr);
         self.stdout
     }
 
     /// Asserts failure (exit 1, nothing on stdout) and returns stderr.
-    pub fn failed(self) -> String {
+    pub(crate) fn failed(self) -> String {
         assert_eq!(
             self.code, 1,
             "command should have failed; stdout: {}",
@@ -71,7 +71,7 @@ impl Run {
 /// Runs `esx-virsh -c URI ARGS...` with `ESX_PASSWORD` set to `password` and no auth.conf. (The
 /// binary exists with the `cli` feature only; the API tests share this module without it.)
 #[cfg(feature = "cli")]
-pub fn virsh_as(uri: &str, password: &str, args: &[&str]) -> Run {
+pub(crate) fn virsh_as(uri: &str, password: &str, args: &[&str]) -> Run {
     let home = std::env::temp_dir().join("esx-driver-e2e-empty-config");
     let _ = std::fs::create_dir_all(&home);
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_esx-virsh"))
@@ -93,12 +93,12 @@ pub fn virsh_as(uri: &str, password: &str, args: &[&str]) -> Run {
 
 /// Runs `esx-virsh -c URI ARGS...` with the right password.
 #[cfg(feature = "cli")]
-pub fn virsh(uri: &str, args: &[&str]) -> Run {
+pub(crate) fn virsh(uri: &str, args: &[&str]) -> Run {
     virsh_as(uri, PASSWORD, args)
 }
 
 /// A domain XML for a new VM called `name` on the simulator's datastore.
-pub fn domain_xml(name: &str, uuid: &str, memory_mib: u64, vcpus: u32) -> String {
+pub(crate) fn domain_xml(name: &str, uuid: &str, memory_mib: u64, vcpus: u32) -> String {
     format!(
         "<domain type='vmware'>\n  <name>{name}</name>\n  <uuid>{uuid}</uuid>\n  \
          <description>made by the e2e tests</description>\n  \
@@ -114,7 +114,7 @@ pub fn domain_xml(name: &str, uuid: &str, memory_mib: u64, vcpus: u32) -> String
 }
 
 /// Writes `text` to a temporary file and returns it (kept alive by the caller).
-pub fn temp_file(text: &str) -> tempfile::NamedTempFile {
+pub(crate) fn temp_file(text: &str) -> tempfile::NamedTempFile {
     let mut file = tempfile::NamedTempFile::new().expect("temp file");
     std::io::Write::write_all(&mut file, text.as_bytes()).expect("write temp file");
     file

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// Which of libvirt's two conversion test suites.
 #[derive(Clone, Copy, Debug)]
-pub enum Suite {
+pub(crate) enum Suite {
     /// `tests/vmx2xmldata`: a VMX file and the domain XML libvirt reads from it.
     Vmx2Xml,
     /// `tests/xml2vmxdata`: a domain XML file and the VMX libvirt writes for it.
@@ -20,7 +20,7 @@ pub enum Suite {
 
 impl Suite {
     /// The folder under the data root, also the suite's name in messages.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Suite::Vmx2Xml => "vmx2xml",
             Suite::Xml2Vmx => "xml2vmx",
@@ -52,7 +52,7 @@ impl Suite {
 
 /// One libvirt test: an input file and the output libvirt expects from it.
 #[derive(Clone, Debug)]
-pub struct Pair {
+pub(crate) struct Pair {
     /// The test name, the files' common stem (`esx-in-the-wild-1`).
     pub name: String,
     pub input: PathBuf,
@@ -60,26 +60,26 @@ pub struct Pair {
 }
 
 impl Pair {
-    pub fn input_bytes(&self) -> Vec<u8> {
+    pub(crate) fn input_bytes(&self) -> Vec<u8> {
         read(&self.input)
     }
 
-    pub fn input_text(&self) -> String {
+    pub(crate) fn input_text(&self) -> String {
         read_text(&self.input)
     }
 
-    pub fn expected_text(&self) -> String {
+    pub(crate) fn expected_text(&self) -> String {
         read_text(&self.expected)
     }
 }
 
 /// The root of the copied data, `esx-driver/tests/data/libvirt`.
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/libvirt")
 }
 
 /// The suite's tests sorted by name, after checking the data against its manifest.
-pub fn pairs(suite: Suite) -> Vec<Pair> {
+pub(crate) fn pairs(suite: Suite) -> Vec<Pair> {
     let dir = root().join(suite.name());
     let present = files_in(&dir);
     let listed = manifest_entries(suite);

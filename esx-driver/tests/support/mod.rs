@@ -3,14 +3,14 @@
 
 #![allow(dead_code)]
 
-pub mod libvirt_data;
+pub(crate) mod libvirt_data;
 
 use std::collections::BTreeMap;
 
 use esx_driver::domain::{format_domain_xml, Domain, FormatOptions};
 
 /// Formats a domain as libvirt's test programs do: inactive, with secrets.
-pub fn format_secure(domain: &Domain) -> String {
+pub(crate) fn format_secure(domain: &Domain) -> String {
     format_domain_xml(
         domain,
         FormatOptions {
@@ -22,12 +22,12 @@ pub fn format_secure(domain: &Domain) -> String {
 
 /// Compares two XML documents semantically (the domain module's comparison: attributes as a
 /// set, whitespace-insensitive text, child order kept).
-pub fn xml_differences(expected: &str, actual: &str) -> Option<String> {
+pub(crate) fn xml_differences(expected: &str, actual: &str) -> Option<String> {
     esx_driver::domain::xmltree::semantic_diff(expected, actual)
 }
 
 /// Reads VMX text into a map of lowercased key -> value (comments and blank lines ignored).
-pub fn vmx_pairs(text: &str) -> Result<BTreeMap<String, String>, String> {
+pub(crate) fn vmx_pairs(text: &str) -> Result<BTreeMap<String, String>, String> {
     let file = esx_driver::vmx::VmxFile::parse_str(text).map_err(|e| e.to_string())?;
     let mut pairs = BTreeMap::new();
     for (key, value) in file.entries() {
@@ -41,7 +41,7 @@ pub fn vmx_pairs(text: &str) -> Result<BTreeMap<String, String>, String> {
 /// MAC address values (`ethernetN.address`, `ethernetN.generatedAddress`) compare
 /// case-insensitively: the conformance fixtures come from libvirt versions that wrote them in
 /// upper case and versions that write them in lower case, and both mean the same address.
-pub fn vmx_differences(expected: &str, actual: &str) -> Option<String> {
+pub(crate) fn vmx_differences(expected: &str, actual: &str) -> Option<String> {
     let expected = match vmx_pairs(expected) {
         Ok(pairs) => pairs,
         Err(e) => return Some(format!("expected VMX does not parse: {e}")),

@@ -6,24 +6,24 @@ use esx_vi::types::{AnyValue, ManagedObjectReference, VirtualMachineProperties};
 use esx_vi::{Client, ConnectOptions, Credentials};
 
 /// Starts a simulator or fails the test with the harness's explanation.
-pub fn simulator(options: SimOptions) -> Simulator {
+pub(crate) fn simulator(options: SimOptions) -> Simulator {
     Simulator::start(options).unwrap_or_else(|e| panic!("cannot start the simulator: {e}"))
 }
 
 /// Options that log in as the simulator's user.
-pub fn login_options(sim: &Simulator) -> ConnectOptions {
+pub(crate) fn login_options(sim: &Simulator) -> ConnectOptions {
     ConnectOptions::new().credentials(Credentials::new(sim.username(), sim.password()))
 }
 
 /// A logged-in client.
-pub async fn connect(sim: &Simulator) -> Client {
+pub(crate) async fn connect(sim: &Simulator) -> Client {
     Client::connect(sim.url(), login_options(sim))
         .await
         .unwrap_or_else(|e| panic!("connecting to {}: {e}", sim.url()))
 }
 
 /// The VM with this name.
-pub async fn vm(client: &Client, name: &str) -> ManagedObjectReference {
+pub(crate) async fn vm(client: &Client, name: &str) -> ManagedObjectReference {
     let found = client
         .find_by_name::<VirtualMachineProperties>(name)
         .await
@@ -33,7 +33,7 @@ pub async fn vm(client: &Client, name: &str) -> ManagedObjectReference {
 }
 
 /// `name` -> power state of every VM, sorted by name.
-pub async fn power_states(client: &Client) -> Vec<(String, String)> {
+pub(crate) async fn power_states(client: &Client) -> Vec<(String, String)> {
     let vms: Vec<VirtualMachineProperties> = client
         .list(&["name", "runtime.powerState"])
         .await
@@ -43,7 +43,7 @@ pub async fn power_states(client: &Client) -> Vec<(String, String)> {
     rows
 }
 
-pub fn name_and_state(vm: &VirtualMachineProperties) -> (String, String) {
+pub(crate) fn name_and_state(vm: &VirtualMachineProperties) -> (String, String) {
     let state = match vm.path("runtime.powerState") {
         Some(AnyValue::VirtualMachinePowerState(s)) => s.as_str().to_owned(),
         other => panic!("no power state for {:?}: {other:?}", vm.name),
@@ -52,7 +52,7 @@ pub fn name_and_state(vm: &VirtualMachineProperties) -> (String, String) {
 }
 
 /// The power state of one VM.
-pub async fn power_state(client: &Client, vm: &ManagedObjectReference) -> String {
+pub(crate) async fn power_state(client: &Client, vm: &ManagedObjectReference) -> String {
     let props: VirtualMachineProperties = client
         .retrieve_object(vm, &["name", "runtime.powerState"])
         .await
