@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod domain;
+pub mod network;
 pub mod driver;
 pub mod uri;
 pub mod vmx;
