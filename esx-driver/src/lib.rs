@@ -2,7 +2,7 @@
 
 pub mod auth;
 pub mod domain;
-pub mod network;
 pub mod driver;
+pub mod network;
 pub mod uri;
 pub mod vmx;

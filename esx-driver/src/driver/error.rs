@@ -26,6 +26,15 @@ pub enum Error {
     /// No domain matches (`no domain with matching name 'x'`).
     #[error("Domain not found: {0}")]
     NoDomain(String),
+    /// No network matches (`Could not find HostVirtualSwitch with name 'x'`).
+    #[error("Network not found: {0}")]
+    NoNetwork(String),
+    /// No physical NIC matches.
+    #[error("Interface not found: {0}")]
+    NoInterface(String),
+    /// Network XML that does not parse or that ESX cannot do.
+    #[error(transparent)]
+    NetworkXml(#[from] crate::network::NetworkXmlError),
     /// No snapshot matches.
     #[error("Domain snapshot not found: {0}")]
     NoSnapshot(String),

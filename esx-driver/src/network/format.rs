@@ -160,7 +160,10 @@ mod tests {
             ..Default::default()
         };
         let xml = format_network_xml(&def);
-        assert!(xml.contains("<forward dev='vmnic1' mode='bridge'>\n"), "{xml}");
+        assert!(
+            xml.contains("<forward dev='vmnic1' mode='bridge'>\n"),
+            "{xml}"
+        );
         assert!(xml.contains("<inbound average='5000'/>"), "{xml}");
         assert_eq!(parse_network_xml(&xml).unwrap(), def);
     }

@@ -5,9 +5,7 @@
 
 use std::collections::HashSet;
 
-use super::{
-    Bandwidth, Forward, ForwardMode, NetworkDef, NetworkXmlError, PortGroupDef, Rate,
-};
+use super::{Bandwidth, Forward, ForwardMode, NetworkDef, NetworkXmlError, PortGroupDef, Rate};
 use crate::domain::xmltree::{parse_xml_tree, XmlElement};
 use crate::domain::Uuid;
 
