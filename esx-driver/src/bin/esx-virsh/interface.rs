@@ -43,33 +43,41 @@ pub(crate) struct IfaceFileArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// List physical host interfaces
-    IfaceList(IfaceListArgs),
+    #[command(name = "iface-list")]
+    List(IfaceListArgs),
     /// Interface information in XML
-    IfaceDumpxml(IfaceDumpxmlArgs),
+    #[command(name = "iface-dumpxml")]
+    Dumpxml(IfaceDumpxmlArgs),
     /// Convert an interface name to interface MAC address
-    IfaceMac(InterfaceArg),
+    #[command(name = "iface-mac")]
+    Mac(InterfaceArg),
     /// Convert an interface MAC address to interface name
-    IfaceName(InterfaceArg),
+    #[command(name = "iface-name")]
+    Name(InterfaceArg),
     /// Define an inactive persistent physical host interface
-    IfaceDefine(IfaceFileArgs),
+    #[command(name = "iface-define")]
+    Define(IfaceFileArgs),
     /// Undefine a physical host interface (remove it from configuration)
-    IfaceUndefine(InterfaceArg),
+    #[command(name = "iface-undefine")]
+    Undefine(InterfaceArg),
     /// Start a physical host interface (enable it / "if-up")
-    IfaceStart(InterfaceArg),
+    #[command(name = "iface-start")]
+    Start(InterfaceArg),
     /// Destroy a physical host interface (disable it / "if-down")
-    IfaceDestroy(InterfaceArg),
+    #[command(name = "iface-destroy")]
+    Destroy(InterfaceArg),
 }
 
 impl Command {
     /// Runs the command on `conn` and returns what to print.
     pub(crate) async fn run(self, conn: &Connection) -> Result<String, CommandError> {
         match self {
-            Command::IfaceList(args) => iface_list(conn, &args).await,
-            Command::IfaceDumpxml(args) => {
+            Command::List(args) => iface_list(conn, &args).await,
+            Command::Dumpxml(args) => {
                 let (host, iface) = lookup::interface(conn, &args.interface).await?;
                 Ok(format_interface_xml(&host.definition(&iface)?))
             }
-            Command::IfaceMac(args) => {
+            Command::Mac(args) => {
                 let host = conn.host_interfaces().await?;
                 let iface = host.by_name(&args.interface).map_err(|e| {
                     CommandError::while_doing(
@@ -79,7 +87,7 @@ impl Command {
                 })?;
                 Ok(line(iface.mac))
             }
-            Command::IfaceName(args) => {
+            Command::Name(args) => {
                 let host = conn.host_interfaces().await?;
                 let iface = host.by_mac(&args.interface).map_err(|e| {
                     CommandError::while_doing(
@@ -89,18 +97,18 @@ impl Command {
                 })?;
                 Ok(line(iface.name))
             }
-            Command::IfaceDefine(args) => Err(CommandError::while_doing(
+            Command::Define(args) => Err(CommandError::while_doing(
                 format!("Failed to define interface from {}", args.file),
                 Error::NoSupport("virInterfaceDefineXML".into()),
             )),
-            Command::IfaceUndefine(args) => {
+            Command::Undefine(args) => {
                 unsupported(conn, &args, "Failed to undefine interface", "virInterfaceUndefine")
                     .await
             }
-            Command::IfaceStart(args) => {
+            Command::Start(args) => {
                 unsupported(conn, &args, "Failed to start interface", "virInterfaceCreate").await
             }
-            Command::IfaceDestroy(args) => {
+            Command::Destroy(args) => {
                 unsupported(conn, &args, "Failed to destroy interface", "virInterfaceDestroy")
                     .await
             }

@@ -103,50 +103,62 @@ pub(crate) struct NetUpdateArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// List networks
-    NetList(NetListArgs),
+    #[command(name = "net-list")]
+    List(NetListArgs),
     /// Network information
-    NetInfo(NetInfoArgs),
+    #[command(name = "net-info")]
+    Info(NetInfoArgs),
     /// Convert a network name to network UUID
-    NetUuid(NetworkArg),
+    #[command(name = "net-uuid")]
+    Uuid(NetworkArg),
     /// Convert a network UUID to network name
-    NetName(NetworkArg),
+    #[command(name = "net-name")]
+    Name(NetworkArg),
     /// Network information in XML
-    NetDumpxml(NetDumpxmlArgs),
+    #[command(name = "net-dumpxml")]
+    Dumpxml(NetDumpxmlArgs),
     /// Define a network (a vSwitch and its port groups) from an XML file
-    NetDefine(NetFileArgs),
+    #[command(name = "net-define")]
+    Define(NetFileArgs),
     /// Undefine a network (remove its port groups and the vSwitch)
-    NetUndefine(NetworkArg),
+    #[command(name = "net-undefine")]
+    Undefine(NetworkArg),
     /// Add, delete or modify a port group of a network
-    NetUpdate(NetUpdateArgs),
+    #[command(name = "net-update")]
+    Update(NetUpdateArgs),
     /// Autostart a network
-    NetAutostart(NetAutostartArgs),
+    #[command(name = "net-autostart")]
+    Autostart(NetAutostartArgs),
     /// Start a (previously defined) inactive network
-    NetStart(NetworkArg),
+    #[command(name = "net-start")]
+    Start(NetworkArg),
     /// Destroy (stop) a network
-    NetDestroy(NetworkArg),
+    #[command(name = "net-destroy")]
+    Destroy(NetworkArg),
     /// Create a network from an XML file
-    NetCreate(NetFileArgs),
+    #[command(name = "net-create")]
+    Create(NetFileArgs),
 }
 
 impl Command {
     /// Runs the command on `conn` and returns what to print.
     pub(crate) async fn run(self, conn: &Connection) -> Result<String, CommandError> {
         match self {
-            Command::NetList(args) => net_list(conn, &args).await,
-            Command::NetInfo(args) => net_info(conn, &args).await,
-            Command::NetUuid(args) => {
+            Command::List(args) => net_list(conn, &args).await,
+            Command::Info(args) => net_info(conn, &args).await,
+            Command::Uuid(args) => {
                 let (_, net) = lookup::network(conn, &args.network).await?;
                 Ok(line(net.uuid))
             }
-            Command::NetName(args) => {
+            Command::Name(args) => {
                 let (_, net) = lookup::network(conn, &args.network).await?;
                 Ok(line(net.name))
             }
-            Command::NetDumpxml(args) => {
+            Command::Dumpxml(args) => {
                 let (host, net) = lookup::network(conn, &args.network).await?;
                 Ok(format_network_xml(&host.definition(&net)?))
             }
-            Command::NetDefine(args) => {
+            Command::Define(args) => {
                 let failed = || format!("Failed to define network from {}", args.file);
                 let xml = read_file(&args.file).map_err(|e| CommandError::while_doing(failed(), e))?;
                 let net = conn
@@ -158,7 +170,7 @@ impl Command {
                     net.name, args.file
                 )))
             }
-            Command::NetUndefine(args) => {
+            Command::Undefine(args) => {
                 let (_, net) = lookup::network(conn, &args.network).await?;
                 conn.undefine_network(&net.name).await.map_err(|e| {
                     CommandError::while_doing(
@@ -168,8 +180,8 @@ impl Command {
                 })?;
                 Ok(line(format_args!("Network {} has been undefined", net.name)))
             }
-            Command::NetUpdate(args) => net_update(conn, &args).await,
-            Command::NetAutostart(args) => {
+            Command::Update(args) => net_update(conn, &args).await,
+            Command::Autostart(args) => {
                 let (_, net) = lookup::network(conn, &args.network).await?;
                 let autostart = !args.disable;
                 conn.set_network_autostart(&net, autostart).map_err(|e| {
@@ -185,21 +197,21 @@ impl Command {
                     net.name
                 )))
             }
-            Command::NetStart(args) => {
+            Command::Start(args) => {
                 let (_, net) = lookup::network(conn, &args.network).await?;
                 Err(CommandError::while_doing(
                     format!("Failed to start network {}", net.name),
                     Error::NoSupport("virNetworkCreate".into()),
                 ))
             }
-            Command::NetDestroy(args) => {
+            Command::Destroy(args) => {
                 let (_, net) = lookup::network(conn, &args.network).await?;
                 Err(CommandError::while_doing(
                     format!("Failed to destroy network {}", net.name),
                     Error::NoSupport("virNetworkDestroy".into()),
                 ))
             }
-            Command::NetCreate(args) => Err(CommandError::while_doing(
+            Command::Create(args) => Err(CommandError::while_doing(
                 format!("Failed to create network from {}", args.file),
                 Error::NoSupport("virNetworkCreateXML".into()),
             )),

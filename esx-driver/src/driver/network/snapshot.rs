@@ -96,7 +96,7 @@ fn property_specs() -> Vec<PropertySpec> {
             &["config.network", "configManager.networkSystem"],
         ),
         spec("Network", &["name"]),
-        spec("DistributedVirtualPortgroup", &["key"]),
+        spec("DistributedVirtualPortgroup", &["key", "config.uplink"]),
     ]
 }
 
@@ -211,6 +211,16 @@ impl HostNetworks {
                     }
                 }
                 "DistributedVirtualPortgroup" => {
+                    // A distributed switch's uplink port group carries its physical NICs, not
+                    // VMs: not a network.
+                    let uplink = match property(content, "config.uplink") {
+                        Some(AnyValue::Boolean(b)) => *b,
+                        _ => string_property(content, "name")
+                            .is_some_and(|n| n.contains("-DVUplinks-")),
+                    };
+                    if uplink {
+                        continue;
+                    }
                     if let (Some(name), Some(key)) = (
                         string_property(content, "name"),
                         string_property(content, "key"),
