@@ -150,37 +150,47 @@ fn networks_and_interfaces_read_alike_on_both_models_and_wire_styles() {
 
 #[test]
 fn vcenter_lists_distributed_port_groups_read_only() {
-    let sim = simulator(Model::Vpx, WireStyle::Xsi);
-    let uri = uri(&sim);
-    insta::assert_snapshot!("vpx_net_list_all", virsh(&uri, &["net-list", "--all"]).ok());
-    assert_eq!(
-        virsh(&uri, &["-q", "net-list", "--inactive", "--name"]).ok(),
-        "DC0_DVPG0\n"
-    );
-    let xml = virsh(&uri, &["-q", "net-dumpxml", "DC0_DVPG0"]).ok();
-    let uuid = virsh(&uri, &["-q", "net-uuid", "DC0_DVPG0"]).ok();
-    assert_eq!(
-        xml,
-        format!(
-            "<network>\n  <name>DC0_DVPG0</name>\n  <uuid>{}</uuid>\n  <forward \
-             mode='bridge'/>\n</network>\n",
-            uuid.trim()
+    for wire in WireStyle::ALL {
+        let sim = simulator(Model::Vpx, wire);
+        let uri = uri(&sim);
+        insta::assert_snapshot!("vpx_net_list_all", virsh(&uri, &["net-list", "--all"]).ok());
+        assert_eq!(
+            virsh(&uri, &["-q", "net-list", "--inactive", "--name"]).ok(),
+            "DC0_DVPG0\n"
+        );
+        let xml = virsh(&uri, &["-q", "net-dumpxml", "DC0_DVPG0"]).ok();
+        let uuid = virsh(&uri, &["-q", "net-uuid", "DC0_DVPG0"]).ok();
+        assert_eq!(
+            xml,
+            format!(
+                "<network>\n  <name>DC0_DVPG0</name>\n  <uuid>{}</uuid>\n  <forward \
+                 mode='bridge'/>\n  <vlan>\n    <tag id='42'/>\n  </vlan>\n</network>\n",
+                uuid.trim()
+            )
+        );
+        assert_eq!(
+            virsh(&uri, &["-q", "net-info", "DC0_DVPG0"]).ok(),
+            format!(
+                "Name:           DC0_DVPG0\nUUID:           {}\nActive:         no\n\
+                 Persistent:     yes\nAutostart:      no\n",
+                uuid.trim()
+            )
+        );
+        let err = virsh(&uri, &["net-undefine", "DC0_DVPG0"]).failed();
+        assert!(err.contains("distributed port group"), "{err}");
+        let err = virsh(
+            &uri,
+            &[
+                "net-update",
+                "DC0_DVPG0",
+                "add",
+                "portgroup",
+                "<portgroup name='x'/>",
+            ],
         )
-    );
-    let err = virsh(&uri, &["net-undefine", "DC0_DVPG0"]).failed();
-    assert!(err.contains("distributed port group"), "{err}");
-    let err = virsh(
-        &uri,
-        &[
-            "net-update",
-            "DC0_DVPG0",
-            "add",
-            "portgroup",
-            "<portgroup name='x'/>",
-        ],
-    )
-    .failed();
-    assert!(err.contains("read-only"), "{err}");
+        .failed();
+        assert!(err.contains("read-only"), "{err}");
+    }
 }
 
 const NEW_NETWORK: &str = "<network>\n  <name>vSwitchE2E</name>\n  <forward mode='bridge'>\n    \

@@ -196,6 +196,7 @@ func run(c *config) error {
 	}
 	installAutoStartManagers()
 	installHostNetworks()
+	tagDistributedPortGroups()
 	simulator.Map.AddHandler(&recentTasks{self: types.ManagedObjectReference{Type: "EsxRsRecentTasks", Value: "recent-tasks"}})
 	if c.writeVMX {
 		simulator.Map.AddHandler(&vmxWriter{self: types.ManagedObjectReference{Type: "EsxRsVmxWriter", Value: "vmx-writer"}})

@@ -429,6 +429,9 @@ func attachNetwork(host *simulator.HostSystem, name string) {
 	} else {
 		n := &mo.Network{}
 		n.Name = name
+		// A reference of its own (as ESX names networks `HaNetwork-NAME`), so that adding
+		// networks does not shift the numbers of the objects created after them.
+		n.Self = types.ManagedObjectReference{Type: "Network", Value: "HaNetwork-" + name}
 		simulator.Map.PutEntity(folder, n)
 		ref = n.Self
 		n.Summary = &types.NetworkSummary{Network: &n.Self, Name: name, Accessible: true}
@@ -586,5 +589,21 @@ func (rt *router) networkCall(change networkChange) extension {
 		}
 		writeResponse(c.w, c.method.Name+"Response", nil)
 		return true
+	}
+}
+
+// tagDistributedPortGroups gives the VM port groups of the distributed switches (vpx model) a VLAN
+// tag, 42 for the first (`DC0_DVPG0`), as real distributed port groups usually have one.
+func tagDistributedPortGroups() {
+	for _, e := range simulator.Map.All("DistributedVirtualPortgroup") {
+		pg, ok := e.(*simulator.DistributedVirtualPortgroup)
+		if !ok || strings.Contains(pg.Name, "-DVUplinks-") {
+			continue
+		}
+		setting, ok := pg.Config.DefaultPortConfig.(*types.VMwareDVSPortSetting)
+		if !ok {
+			continue
+		}
+		setting.Vlan = &types.VmwareDistributedVirtualSwitchVlanIdSpec{VlanId: 42}
 	}
 }

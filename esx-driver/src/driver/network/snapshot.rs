@@ -61,8 +61,43 @@ pub struct HostNetworks {
     network_system: Option<ManagedObjectReference>,
     /// Names of the host's Networks (standard port groups that VMs can use).
     network_names: Vec<String>,
-    /// Distributed port groups: (name, key).
-    distributed: Vec<(String, String)>,
+    /// Distributed port groups.
+    distributed: Vec<DistributedPortGroup>,
+}
+
+/// A distributed port group the host sees.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct DistributedPortGroup {
+    name: String,
+    key: String,
+    /// The VLAN of its default port setting, when it is one VLAN (not a trunk or private VLAN).
+    vlan: Option<u16>,
+}
+
+/// The VLAN of a distributed port group's default port setting. The setting arrives as
+/// `VMwareDVSPortSetting`, a subtype the generated types leave undescribed, so its raw XML is
+/// read: `<vlan xsi:type="VmwareDistributedVirtualSwitchVlanIdSpec">...<vlanId>N</vlanId></vlan>`
+/// (a trunk's `vlanId`s are ranges, a private VLAN has `pvlanId`: neither is one tag).
+fn vlan_of_port_setting(value: &AnyValue) -> Option<u16> {
+    let AnyValue::Unknown(unknown) = value else {
+        return None;
+    };
+    // The raw XML keeps the server's prefixes (`xsi:`, or vcsim's `XMLSchema-instance:`),
+    // declared outside it; the elements themselves are read in no namespace.
+    const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
+    let wrapped = format!(
+        "<setting xmlns:xsi=\"{XSI}\" xmlns:XMLSchema-instance=\"{XSI}\" \
+         xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\">{}</setting>",
+        unknown.raw
+    );
+    let root = crate::domain::xmltree::parse_xml_tree(&wrapped).ok()?;
+    let vlan = root.child("vlan")?;
+    let id = vlan.child("vlanId")?;
+    if id.elements().next().is_some() {
+        return None; // a trunk: ranges of VLANs
+    }
+    let tag: u16 = id.text().trim().parse().ok()?;
+    (tag > 0 && tag <= 4095).then_some(tag)
 }
 
 /// A traversal step with a name, following `path` of `type_name` into `next`.
@@ -96,7 +131,10 @@ fn property_specs() -> Vec<PropertySpec> {
             &["config.network", "configManager.networkSystem"],
         ),
         spec("Network", &["name"]),
-        spec("DistributedVirtualPortgroup", &["key", "config.uplink"]),
+        spec(
+            "DistributedVirtualPortgroup",
+            &["key", "config.uplink", "config.defaultPortConfig"],
+        ),
     ]
 }
 
@@ -225,7 +263,9 @@ impl HostNetworks {
                         string_property(content, "name"),
                         string_property(content, "key"),
                     ) {
-                        distributed.push((name, key));
+                        let vlan = property(content, "config.defaultPortConfig")
+                            .and_then(vlan_of_port_setting);
+                        distributed.push(DistributedPortGroup { name, key, vlan });
                     }
                 }
                 _ => {}
@@ -267,10 +307,12 @@ impl HostNetworks {
             })
             .collect();
         switches.sort_by(|a, b| a.name.cmp(&b.name));
-        switches.extend(self.distributed.iter().map(|(name, key)| NetworkEntry {
-            name: name.clone(),
-            uuid: network_uuid(key),
-            kind: NetworkKind::DistributedPortGroup { key: key.clone() },
+        switches.extend(self.distributed.iter().map(|pg| NetworkEntry {
+            name: pg.name.clone(),
+            uuid: network_uuid(&pg.key),
+            kind: NetworkKind::DistributedPortGroup {
+                key: pg.key.clone(),
+            },
         }));
         switches
     }
@@ -351,7 +393,12 @@ impl HostNetworks {
     /// the host has as a Network (with its VLAN tag and shaping), the vSwitch's shaping as
     /// `<bandwidth>`. A distributed port group gives its name and UUID.
     pub fn definition(&self, entry: &NetworkEntry) -> Result<NetworkDef> {
-        if let NetworkKind::DistributedPortGroup { .. } = entry.kind {
+        if let NetworkKind::DistributedPortGroup { key } = &entry.kind {
+            let vlan = self
+                .distributed
+                .iter()
+                .find(|pg| &pg.key == key)
+                .and_then(|pg| pg.vlan);
             return Ok(NetworkDef {
                 name: entry.name.clone(),
                 uuid: Some(entry.uuid),
@@ -359,6 +406,7 @@ impl HostNetworks {
                     mode: ForwardMode::Bridge,
                     interfaces: Vec::new(),
                 }),
+                vlan,
                 ..Default::default()
             });
         }
@@ -415,6 +463,47 @@ impl HostNetworks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distributed_vlans_come_from_the_raw_port_setting() {
+        let setting = |raw: &str| {
+            AnyValue::Unknown(esx_vi::types::runtime::UnknownValue {
+                type_name: "VMwareDVSPortSetting".into(),
+                raw: raw.into(),
+            })
+        };
+        assert_eq!(
+            vlan_of_port_setting(&setting(
+                "<blocked><inherited>false</inherited></blocked><vlan \
+                 xsi:type=\"VmwareDistributedVirtualSwitchVlanIdSpec\"><inherited>false\
+                 </inherited><vlanId>42</vlanId></vlan>"
+            )),
+            Some(42)
+        );
+        assert_eq!(
+            vlan_of_port_setting(&setting(
+                "<vlan><vlanId><start>1</start><end>9</end></vlanId></vlan>"
+            )),
+            None
+        );
+        assert_eq!(
+            vlan_of_port_setting(&setting(
+                "<vlan XMLSchema-instance:type=\"VmwareDistributedVirtualSwitchVlanIdSpec\">\
+                 <vlanId>7</vlanId></vlan>"
+            )),
+            Some(7),
+            "vcsim's prefix"
+        );
+        assert_eq!(
+            vlan_of_port_setting(&setting("<vlan><vlanId>0</vlanId></vlan>")),
+            None
+        );
+        assert_eq!(
+            vlan_of_port_setting(&setting("<vlan><pvlanId>5</pvlanId></vlan>")),
+            None
+        );
+        assert_eq!(vlan_of_port_setting(&setting("<unclosed>")), None);
+    }
 
     #[test]
     fn shaping_converts_as_libvirt_scales_it() {
