@@ -36,6 +36,18 @@ fn networks_and_interfaces_read_alike_on_both_models_and_wire_styles() {
                 );
             }
             insta::assert_snapshot!("net_info", virsh(&uri, &["net-info", "vSwitch1"]).ok());
+            insta::assert_snapshot!(
+                "net_list_json",
+                virsh(&uri, &["-q", "net-list", "--json"]).ok()
+            );
+            insta::assert_snapshot!(
+                "net_list_uuid_name",
+                virsh(&uri, &["-q", "net-list", "--uuid", "--name"]).ok()
+            );
+            insta::assert_snapshot!(
+                "iface_list_json",
+                virsh(&uri, &["-q", "iface-list", "--all", "--json"]).ok()
+            );
             insta::assert_snapshot!("iface_list", virsh(&uri, &["iface-list"]).ok());
             insta::assert_snapshot!("iface_list_all", virsh(&uri, &["iface-list", "--all"]).ok());
             assert_eq!(

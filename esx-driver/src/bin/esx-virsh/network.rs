@@ -3,7 +3,9 @@
 //! and `net-start`/`net-destroy`/`net-create`, which ESX cannot do (libvirt's errors).
 
 use clap::{Args, Subcommand, ValueEnum};
-use esx_driver::driver::{Connection, Error, HostNetworks, NetworkEntry, PortGroupUpdate};
+use esx_driver::driver::{
+    Connection, Error, HostNetworks, NetworkEntry, NetworkKind, PortGroupUpdate,
+};
 use esx_driver::network::format_network_xml;
 use serde::Serialize;
 
@@ -247,7 +249,7 @@ impl<'a> NetworkView<'a> {
         NetworkView {
             active: net.is_active(),
             autostart: net.is_autostart(),
-            distributed: !net.is_active(),
+            distributed: matches!(net.kind, NetworkKind::DistributedPortGroup { .. }),
             name: &net.name,
             persistent: net.is_persistent(),
             uuid: net.uuid.to_string(),
@@ -352,7 +354,6 @@ async fn net_update(conn: &Connection, args: &NetUpdateArgs) -> Result<String, C
 mod tests {
     use super::*;
     use crate::output::assert_json_keys_sorted;
-    use esx_driver::driver::NetworkKind;
 
     #[test]
     fn json_views_keep_their_key_order() {
