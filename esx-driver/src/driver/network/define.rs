@@ -378,6 +378,120 @@ fn missing_portgroup(portgroup: &PortGroupDef, entry: &NetworkEntry) -> Error {
 mod tests {
     use super::*;
     use crate::network::Rate;
+    use esx_vi::types::{HostNetworkInfo, HostPortGroup, HostVirtualSwitch, PhysicalNic};
+
+    /// A host with vSwitch0 (uplink vmnic0, port group "VM Network") and a free vmnic1.
+    fn host() -> HostNetworks {
+        let nic = |device: &str| PhysicalNic {
+            key: Some(format!("key-vim.host.PhysicalNic-{device}")),
+            device: device.into(),
+            ..Default::default()
+        };
+        let info = HostNetworkInfo {
+            vswitch: vec![HostVirtualSwitch {
+                name: "vSwitch0".into(),
+                key: "key-vim.host.VirtualSwitch-vSwitch0".into(),
+                portgroup: vec!["key-vim.host.PortGroup-VM Network".into()],
+                pnic: vec!["key-vim.host.PhysicalNic-vmnic0".into()],
+                ..Default::default()
+            }],
+            portgroup: vec![HostPortGroup {
+                key: Some("key-vim.host.PortGroup-VM Network".into()),
+                spec: HostPortGroupSpec {
+                    name: "VM Network".into(),
+                    vswitch_name: "vSwitch0".into(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            }],
+            pnic: vec![nic("vmnic0"), nic("vmnic1")],
+            ..Default::default()
+        };
+        HostNetworks::from_info(info, &["VM Network"])
+    }
+
+    fn plan(xml: &str) -> Result<DefinePlan> {
+        plan_define(&parse_network_xml(xml)?, &host())
+    }
+
+    #[test]
+    fn a_bridged_network_plans_a_bond_bridge_and_its_port_groups() {
+        let plan = plan(
+            "<network><name>vSwitch1</name><forward mode='bridge'><interface dev='vmnic1'/>\
+             </forward><bandwidth><inbound average='1000'/><outbound average='1000'/>\
+             </bandwidth><portgroup name='web'><vlan><tag id='42'/></vlan></portgroup>\
+             </network>",
+        )
+        .unwrap();
+        assert_eq!(plan.name, "vSwitch1");
+        assert_eq!(plan.spec.num_ports, 128);
+        match &plan.spec.bridge {
+            Some(AnyHostVirtualSwitchBridge::HostVirtualSwitchBondBridge(bond)) => {
+                assert_eq!(bond.nic_device, ["vmnic1"])
+            }
+            other => panic!("expected a bond bridge, got {other:?}"),
+        }
+        let shaping = plan.spec.policy.unwrap().shaping_policy.unwrap();
+        assert_eq!(shaping.average_bandwidth, Some(8_000_000));
+        assert_eq!(plan.portgroups.len(), 1);
+        assert_eq!(plan.portgroups[0].vlan_id, 42);
+        assert_eq!(plan.portgroups[0].vswitch_name, "vSwitch1");
+    }
+
+    #[test]
+    fn an_isolated_network_has_no_bridge() {
+        let plan = plan("<network><name>lab</name></network>").unwrap();
+        assert!(plan.spec.bridge.is_none());
+        assert!(plan.spec.policy.is_none());
+    }
+
+    #[test]
+    fn what_esx_cannot_do_is_refused_with_libvirts_words() {
+        for (xml, expected) in [
+            (
+                "<network><name>vSwitch0</name></network>",
+                "internal error: HostVirtualSwitch already exists",
+            ),
+            (
+                "<network><name>n</name><uuid>0b9c1e6a-4c5d-4e6f-8a7b-9c0d1e2f3a4b</uuid></network>",
+                "unsupported configuration: Cannot use predefined UUID",
+            ),
+            (
+                "<network><name>n</name><forward mode='nat'/></network>",
+                "unsupported configuration: Unsupported forward mode 'nat'",
+            ),
+            (
+                "<network><name>n</name><bridge name='br0'/></network>",
+                "unsupported configuration: <bridge name='br0'>",
+            ),
+            (
+                "<network><name>n</name><vlan><tag id='5'/></vlan></network>",
+                "unsupported configuration: <vlan> on <network>",
+            ),
+            (
+                "<network><name>n</name><forward mode='bridge'><interface dev='vmnic7'/>\
+                 </forward></network>",
+                "invalid argument: Could not find PhysicalNic with name 'vmnic7' in \
+                 <forward><interface>; the host has vmnic0, vmnic1",
+            ),
+            (
+                "<network><name>n</name><forward mode='bridge'><interface dev='vmnic0'/>\
+                 </forward></network>",
+                "physical NIC 'vmnic0' is already an uplink of vSwitch 'vSwitch0'",
+            ),
+            (
+                "<network><name>n</name><portgroup name='VM Network'/></network>",
+                "internal error: HostPortGroup with name 'VM Network' exists already",
+            ),
+            (
+                "<network><name>0123456789012345678901234567890123</name></network>",
+                "is 34 characters long: a vSwitch name has at most 32",
+            ),
+        ] {
+            let err = plan(xml).unwrap_err().to_string();
+            assert!(err.contains(expected), "{xml}: {err}");
+        }
+    }
 
     #[test]
     fn bandwidth_scales_as_libvirt_does_and_must_be_symmetric() {

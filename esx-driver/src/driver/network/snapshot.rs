@@ -282,6 +282,17 @@ impl HostNetworks {
         })
     }
 
+    /// A snapshot of a given configuration, for tests of what the driver plans from it.
+    #[cfg(test)]
+    pub(crate) fn from_info(info: HostNetworkInfo, network_names: &[&str]) -> HostNetworks {
+        HostNetworks {
+            info,
+            network_system: None,
+            network_names: network_names.iter().map(|n| (*n).to_owned()).collect(),
+            distributed: Vec::new(),
+        }
+    }
+
     /// The raw configuration (`config.network`).
     pub fn info(&self) -> &HostNetworkInfo {
         &self.info
