@@ -5,7 +5,7 @@
 
 use esx_vi::types::{
     methods, AnyHostVirtualSwitchBridge, HostNetworkPolicy, HostNetworkTrafficShapingPolicy,
-    HostPortGroupSpec, HostVirtualSwitchBondBridge, HostVirtualSwitchSpec,
+    HostPortGroupSpec, HostVirtualSwitch, HostVirtualSwitchBondBridge, HostVirtualSwitchSpec,
 };
 
 use super::snapshot::{HostNetworks, NetworkEntry, NetworkKind};
@@ -256,24 +256,15 @@ impl Connection {
                 entry.name
             ))
         })?;
-        let portgroups = host.portgroups_of(vswitch)?;
-        for portgroup in &portgroups {
-            if let Some(port) = portgroup.port.iter().find(|p| p.r#type != "virtualMachine") {
-                return Err(Error::OperationInvalid(format!(
-                    "Cannot undefine HostVirtualSwitch that has a '{}' port",
-                    port.r#type
-                )));
-            }
-        }
+        let portgroups = removable_portgroups(&host, vswitch)?;
         let system = host.network_system()?;
         let client = self.client();
         for portgroup in &portgroups {
-            methods::remove_port_group(client, system, &portgroup.spec.name)
+            methods::remove_port_group(client, system, portgroup)
                 .await
                 .map_err(|e| esx_vi::Error::from_method("RemovePortGroup", e))
                 .map_err(Error::server(format!(
-                    "Could not remove HostPortGroup '{}'",
-                    portgroup.spec.name
+                    "Could not remove HostPortGroup '{portgroup}'"
                 )))?;
         }
         methods::remove_virtual_switch(client, system, &entry.name)
@@ -367,6 +358,31 @@ impl Connection {
     }
 }
 
+/// The port groups net-undefine removes, once it is sure all of them can go: refused while any
+/// port is not a virtual machine's (libvirt's rule), and while virtual machines are connected
+/// (ESX would refuse to remove their port group half-way through, leaving half a network).
+fn removable_portgroups(host: &HostNetworks, vswitch: &HostVirtualSwitch) -> Result<Vec<String>> {
+    let portgroups = host.portgroups_of(vswitch)?;
+    for portgroup in &portgroups {
+        if let Some(port) = portgroup.port.iter().find(|p| p.r#type != "virtualMachine") {
+            return Err(Error::OperationInvalid(format!(
+                "Cannot undefine HostVirtualSwitch that has a '{}' port",
+                port.r#type
+            )));
+        }
+    }
+    if let Some(used) = portgroups.iter().find(|p| !p.port.is_empty()) {
+        return Err(Error::OperationInvalid(format!(
+            "network '{}' is in use: port group '{}' has {} virtual machine port(s); move or \
+             remove their NICs first",
+            vswitch.name,
+            used.spec.name,
+            used.port.len()
+        )));
+    }
+    Ok(portgroups.iter().map(|p| p.spec.name.clone()).collect())
+}
+
 fn missing_portgroup(portgroup: &PortGroupDef, entry: &NetworkEntry) -> Error {
     Error::OperationInvalid(format!(
         "network '{}' has no port group '{}'",
@@ -378,7 +394,7 @@ fn missing_portgroup(portgroup: &PortGroupDef, entry: &NetworkEntry) -> Error {
 mod tests {
     use super::*;
     use crate::network::Rate;
-    use esx_vi::types::{HostNetworkInfo, HostPortGroup, HostVirtualSwitch, PhysicalNic};
+    use esx_vi::types::{HostNetworkInfo, HostPortGroup, HostPortGroupPort, PhysicalNic};
 
     /// A host with vSwitch0 (uplink vmnic0, port group "VM Network") and a free vmnic1.
     fn host() -> HostNetworks {
@@ -436,6 +452,36 @@ mod tests {
         assert_eq!(plan.portgroups.len(), 1);
         assert_eq!(plan.portgroups[0].vlan_id, 42);
         assert_eq!(plan.portgroups[0].vswitch_name, "vSwitch1");
+    }
+
+    #[test]
+    fn undefine_refuses_host_ports_and_connected_vms_before_any_change() {
+        let mut networks = host();
+        let vswitch = networks.vswitch("vSwitch0").unwrap().clone();
+        assert_eq!(
+            removable_portgroups(&networks, &vswitch).unwrap(),
+            ["VM Network"]
+        );
+        let port = |kind: &str| HostPortGroupPort {
+            r#type: kind.into(),
+            ..Default::default()
+        };
+        networks.info_mut().portgroup[0].port = vec![port("virtualMachine")];
+        let err = removable_portgroups(&networks, &vswitch)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("port group 'VM Network' has 1 virtual machine port(s)"),
+            "{err}"
+        );
+        networks.info_mut().portgroup[0].port.push(port("host"));
+        assert_eq!(
+            removable_portgroups(&networks, &vswitch)
+                .unwrap_err()
+                .to_string(),
+            "Requested operation is not valid: Cannot undefine HostVirtualSwitch that has a \
+             'host' port"
+        );
     }
 
     #[test]

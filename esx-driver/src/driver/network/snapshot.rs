@@ -293,6 +293,12 @@ impl HostNetworks {
         }
     }
 
+    /// The configuration, to change in tests.
+    #[cfg(test)]
+    pub(crate) fn info_mut(&mut self) -> &mut HostNetworkInfo {
+        &mut self.info
+    }
+
     /// The raw configuration (`config.network`).
     pub fn info(&self) -> &HostNetworkInfo {
         &self.info
