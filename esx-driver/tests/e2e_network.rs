@@ -322,8 +322,11 @@ fn define_update_undefine_on_both_models_and_wire_styles() {
 
 #[test]
 fn bad_definitions_fail_before_anything_changes() {
-    for model in MODELS {
-        let sim = simulator(model, WireStyle::Xsi);
+    for (model, wire) in MODELS
+        .into_iter()
+        .flat_map(|m| WireStyle::ALL.map(move |w| (m, w)))
+    {
+        let sim = simulator(model, wire);
         let uri = uri(&sim);
         let before = network_state(&uri);
         let named = |body: &str| format!("<network><name>vSwitchBad</name>{body}</network>");
