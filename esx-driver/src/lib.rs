@@ -3,5 +3,6 @@
 pub mod auth;
 pub mod domain;
 pub mod driver;
+pub mod network;
 pub mod uri;
 pub mod vmx;

@@ -198,6 +198,8 @@ fn help_lists_the_commands_of_every_group() {
         "resume",
         "snapshot-list",
         "nodeinfo",
+        "net-list",
+        "iface-list",
     ] {
         assert!(
             help.lines()

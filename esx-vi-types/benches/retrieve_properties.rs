@@ -1,6 +1,9 @@
 //! Deserialization speed: a RetrievePropertiesEx response of 10,000 VMs (name,
 //! runtime.powerState, config.uuid, summary.config) as a real host writes it, in MB/s.
 
+// criterion_main! defines an undocumented `pub fn main`.
+#![allow(missing_docs)]
+
 use std::convert::Infallible;
 use std::fmt::Write as _;
 

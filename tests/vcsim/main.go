@@ -216,6 +216,8 @@ func run(c *config) error {
 		}
 	}
 	installAutoStartManagers()
+	installHostNetworks()
+	tagDistributedPortGroups()
 	simulator.Map.AddHandler(&recentTasks{self: types.ManagedObjectReference{Type: "EsxRsRecentTasks", Value: "recent-tasks"}})
 	if c.writeVMX {
 		simulator.Map.AddHandler(&vmxWriter{self: types.ManagedObjectReference{Type: "EsxRsVmxWriter", Value: "vmx-writer"}})
@@ -245,6 +247,7 @@ func run(c *config) error {
 	rt.registerQuestions()
 	rt.registerPower()
 	rt.registerMethods()
+	rt.registerNetwork()
 	// NewServer has already started serving; swapping the handler is safe because no client knows
 	// the address before it is printed below.
 	server.Config.Handler = rt

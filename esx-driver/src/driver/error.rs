@@ -61,6 +61,15 @@ pub enum Error {
         /// The snapshot name looked for; `None` for the current snapshot.
         name: Option<String>,
     },
+    /// No network matches (`Could not find HostVirtualSwitch with name 'x'`).
+    #[error("Network not found: {0}")]
+    NoNetwork(String),
+    /// No physical NIC matches.
+    #[error("Interface not found: {0}")]
+    NoInterface(String),
+    /// Network XML that does not parse or that ESX cannot do.
+    #[error(transparent)]
+    NetworkXml(#[from] crate::network::NetworkXmlError),
     /// The domain's state does not allow the operation.
     #[error("Requested operation is not valid: {0}")]
     OperationInvalid(String),

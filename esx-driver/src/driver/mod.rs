@@ -6,15 +6,18 @@
 //! - [`connection`]: [`Connection::open`] (URI -> credentials -> client -> host context).
 //! - [`domain`]: the domain driver: listing, lookups, lifecycle, configuration, tuning, snapshots.
 //! - [`host`]: nodeinfo, capabilities, hostname, version, free memory, migration.
+//! - [`network`]: the network driver: standard vSwitches as networks, their port groups.
+//! - [`interface`]: the interface driver: physical NICs as interfaces.
 //! - [`error`]: errors in libvirt's words.
 //!
-//! The storage, network and interface drivers join as `storage`, `network` and `interface`
-//! beside `domain`.
+//! The storage driver joins as `storage` beside `domain`.
 
 pub mod connection;
 pub mod domain;
 pub mod error;
 pub mod host;
+pub mod interface;
+pub mod network;
 
 pub use connection::{Connection, VCenterLink};
 pub use domain::{
@@ -23,3 +26,5 @@ pub use domain::{
 };
 pub use error::{DomainKey, Error, Report, Result, Vanished};
 pub use host::{HypervisorVersion, NodeInfo};
+pub use interface::{HostInterfaces, InterfaceEntry};
+pub use network::{HostNetworks, NetworkEntry, NetworkKind, PortGroupUpdate};

@@ -1,8 +1,10 @@
 //! Arguments that name an object on the server, and their lookups with virsh's failure message
-//! (`failed to get domain 'web'`). Pools, volumes and networks will join the domain here.
+//! (`failed to get domain 'web'`, `failed to get network 'x'`, `failed to get interface 'x'`).
 
 use clap::Args;
-use esx_driver::driver::{Connection, DomainRef};
+use esx_driver::driver::{
+    Connection, DomainRef, HostInterfaces, HostNetworks, InterfaceEntry, NetworkEntry,
+};
 
 use crate::error::CommandError;
 
@@ -18,4 +20,41 @@ pub(crate) async fn domain(conn: &Connection, text: &str) -> Result<DomainRef, C
     conn.lookup(text)
         .await
         .map_err(|e| CommandError::while_doing(format!("failed to get domain '{text}'"), e))
+}
+
+/// A network argument: a name or a UUID.
+#[derive(Debug, Args)]
+pub(crate) struct NetworkArg {
+    /// Network name or uuid
+    pub(crate) network: String,
+}
+
+/// The network `text` names, with the host's networks it was found in (one retrieval).
+pub(crate) async fn network(
+    conn: &Connection,
+    text: &str,
+) -> Result<(HostNetworks, NetworkEntry), CommandError> {
+    let failed = |e| CommandError::while_doing(format!("failed to get network '{text}'"), e);
+    let host = conn.host_networks().await.map_err(failed)?;
+    let net = host.lookup(text).map_err(failed)?;
+    Ok((host, net))
+}
+
+/// An interface argument: a name or a MAC address.
+#[derive(Debug, Args)]
+pub(crate) struct InterfaceArg {
+    /// Interface name or MAC address
+    pub(crate) interface: String,
+}
+
+/// The interface `text` names (a MAC address if it reads as one, else a name), with the host's
+/// interfaces it was found in (one retrieval).
+pub(crate) async fn interface(
+    conn: &Connection,
+    text: &str,
+) -> Result<(HostInterfaces, InterfaceEntry), CommandError> {
+    let failed = |e| CommandError::while_doing(format!("failed to get interface '{text}'"), e);
+    let host = conn.host_interfaces().await.map_err(failed)?;
+    let iface = host.lookup(text).map_err(failed)?;
+    Ok((host, iface))
 }

@@ -64,6 +64,8 @@ connected_groups! {
     lifecycle => Lifecycle,
     snapshot => Snapshot,
     host => Host,
+    network => Network,
+    interface => Interface,
 }
 
 /// Manage VMware ESX hosts and vCenter servers the way virsh manages libvirt domains.

@@ -57,6 +57,15 @@ pub(crate) fn json(value: &impl Serialize) -> Result<String, CommandError> {
     Ok(text)
 }
 
+/// virsh's `yes`/`no`.
+pub(crate) fn yes_no(value: bool) -> &'static str {
+    if value {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
 /// The text of one line.
 pub(crate) fn line(value: impl std::fmt::Display) -> String {
     format!("{value}\n")
