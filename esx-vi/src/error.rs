@@ -43,6 +43,19 @@ pub enum TransportError {
         /// The beginning of the response body.
         excerpt: String,
     },
+    /// The server answered with a redirect (3xx). The client never follows one: a redirect could
+    /// send the `Login` body, password included, to another server.
+    #[error("{url} answered HTTP {status} to {method}, redirecting to {}: redirects are never followed; connect to the server's real SDK URL", location.as_deref().unwrap_or("(no Location header)"))]
+    Redirect {
+        /// The URL that was asked (never the redirect's target).
+        url: String,
+        /// The SOAP method or file operation.
+        method: String,
+        /// The HTTP status code (301, 302, 303, 307, 308...).
+        status: u16,
+        /// The `Location` header, control characters escaped.
+        location: Option<String>,
+    },
     /// The request did not finish within its timeout.
     #[error("{method} to {url} timed out after {}", describe(timeout))]
     Timeout {

@@ -10,7 +10,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use url::Url;
 
 use crate::error::TransportError;
-use crate::http::{excerpt, HttpTransport};
+use crate::http::{excerpt, redirect_error, HttpTransport};
 
 /// A file on a datastore, written `[datastore] path/to/file.vmx` in the vSphere API.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -152,6 +152,9 @@ impl HttpTransport {
             .await
             .map_err(|e| self.map_error(e, &url, &operation, no_timeout))?;
         let status = response.status();
+        if status.is_redirection() {
+            return Err(redirect_error(&url, &operation, &response));
+        }
         if !status.is_success() {
             let body = response.bytes().await.unwrap_or_default();
             return Err(file_status_error(&url, &operation, status, &body));
@@ -265,6 +268,9 @@ impl HttpTransport {
             .await
             .map_err(|e| self.map_error(e, &url, &operation, std::time::Duration::ZERO))?;
         let status = response.status();
+        if status.is_redirection() {
+            return Err(redirect_error(&url, &operation, &response));
+        }
         if !status.is_success() {
             let body = response.bytes().await.unwrap_or_default();
             return Err(file_status_error(&url, &operation, status, &body));

@@ -14,6 +14,7 @@ use url::Url;
 use crate::error::{chain_text, find_rustls_error, TransportError};
 use crate::options::ConnectOptions;
 use crate::redact::redact_passwords;
+use crate::text::escape_controls;
 use crate::tls::{PresentedCertificates, RecordingVerifier};
 
 /// The name of the session cookie ESX and vCenter set at `Login`.
@@ -68,6 +69,9 @@ impl HttpTransport {
             .connect_timeout(options.connect_timeout)
             .user_agent(options.user_agent.clone())
             .pool_max_idle_per_host(options.max_in_flight)
+            // Never follow a redirect (as libvirt, which sets CURLOPT_FOLLOWLOCATION to 0): a
+            // 307/308 would send the Login body, password included, wherever it points.
+            .redirect(reqwest::redirect::Policy::none())
             .no_proxy();
         if base.scheme() == "https" {
             let tls = RecordingVerifier::new(&options.tls, presented.clone())
@@ -217,6 +221,9 @@ impl HttpTransport {
             .map_err(|e| self.map_error(e, &self.sdk, method, self.request_timeout))?;
         self.remember_session_cookie(response.headers());
         let status = response.status();
+        if status.is_redirection() {
+            return Err(redirect_error(response.url(), method, &response));
+        }
         let body = response
             .bytes()
             .await
@@ -253,6 +260,21 @@ impl Transport for HttpTransport {
     ) -> impl std::future::Future<Output = Result<SoapResponse, TransportError>> + Send {
         let span = tracing::debug_span!("soap", method = request.method);
         async move { self.post(&request).await }.instrument(span)
+    }
+}
+
+/// The error for a 3xx answer to a request for `url`: the status and where it pointed, never
+/// followed.
+pub(crate) fn redirect_error(url: &Url, method: &str, response: &reqwest::Response) -> TransportError {
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .map(|value| escape_controls(&String::from_utf8_lossy(value.as_bytes())).into_owned());
+    TransportError::Redirect {
+        url: url.to_string(),
+        method: method.to_owned(),
+        status: response.status().as_u16(),
+        location,
     }
 }
 

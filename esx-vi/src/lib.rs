@@ -17,6 +17,7 @@ pub mod property;
 pub mod redact;
 pub mod secret;
 pub mod task;
+pub mod text;
 pub mod tls;
 
 pub use client::Client;

@@ -1,0 +1,109 @@
+//! A client facing a hostile or broken server: redirects, oversized and endless bodies, control
+//! characters in what the server says, silent servers. The faults come from the test harness's
+//! fault-injection proxy in front of the simulator, or from tiny fake servers.
+
+mod common;
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use common::{login_options, simulator};
+use esx_tests::proxy::{Fault, FaultProxy};
+use esx_tests::SimOptions;
+use esx_vi::{Client, ConnectOptions, Error, TransportError};
+
+/// A listener on another loopback address that a followed redirect would reach.
+fn canary() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.2:0")
+        .or_else(|_| TcpListener::bind("127.0.0.1:0"))
+        .expect("canary listener");
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}/evil", listener.local_addr().unwrap());
+    (listener, url)
+}
+
+fn assert_untouched(canary: &TcpListener) {
+    match canary.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        Ok((_, from)) => panic!("the redirect was followed: {from} connected to the canary"),
+        Err(e) => panic!("canary: {e}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_is_never_followed_and_names_status_location_and_url() {
+    let sim = simulator(SimOptions::esx());
+    let proxy = FaultProxy::start(&sim).unwrap();
+    for (status, method) in [
+        (307, "Login"),
+        (308, "Login"),
+        (301, "RetrieveServiceContent"),
+        (302, "RetrieveServiceContent"),
+    ] {
+        let (canary, location) = canary();
+        proxy.inject_next(
+            method,
+            Fault::Redirect {
+                status,
+                location: location.clone(),
+            },
+        );
+        let err = Client::connect(
+            &proxy.url(),
+            login_options(&sim).request_timeout(Duration::from_secs(5)),
+        )
+        .await
+        .expect_err("a redirect fails the call");
+        match &err {
+            Error::Transport(TransportError::Redirect {
+                url,
+                status: got,
+                location: got_location,
+                ..
+            }) => {
+                assert_eq!(*got, status);
+                assert_eq!(got_location.as_deref(), Some(location.as_str()));
+                assert_eq!(url, &proxy.url());
+            }
+            other => panic!("{status} to {method}: expected a redirect error, got {other:?}"),
+        }
+        let text = err.to_string();
+        assert!(text.contains(&status.to_string()), "{text}");
+        assert!(text.contains(&location), "{text}");
+        assert!(text.contains(&proxy.url()), "{text}");
+        assert!(!text.contains(sim.password()), "{text}");
+        assert_untouched(&canary);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirected_datastore_download_is_an_error_too() {
+    let sim = simulator(SimOptions::esx());
+    let proxy = FaultProxy::start(&sim).unwrap();
+    let client = Client::connect(&proxy.url(), login_options(&sim))
+        .await
+        .unwrap();
+    let (canary, location) = canary();
+    proxy.inject_next(
+        "GET /folder",
+        Fault::Redirect {
+            status: 302,
+            location: location.clone(),
+        },
+    );
+    let file: esx_vi::DatastorePath = "[LocalDS_0] ha-host_VM0/ha-host_VM0.vmx".parse().unwrap();
+    let mut sink = Vec::new();
+    let err = client
+        .download_file("ha-datacenter", &file, None, &mut sink, |_| {})
+        .await
+        .expect_err("a redirect fails the download");
+    assert!(
+        matches!(
+            &err,
+            Error::Transport(TransportError::Redirect { status: 302, .. })
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains(&location), "{err}");
+    assert_untouched(&canary);
+}
