@@ -56,6 +56,16 @@ pub enum TransportError {
         /// The `Location` header, control characters escaped.
         location: Option<String>,
     },
+    /// The response was longer than the client accepts ([`ConnectOptions::max_response_size`](crate::ConnectOptions::max_response_size)).
+    #[error("the response of {url} to {method} is larger than {}, the most one SOAP response may have: the server is broken or hostile (raise ConnectOptions::max_response_size only if you trust it)", describe_size(*limit))]
+    ResponseTooLarge {
+        /// The URL of the request.
+        url: String,
+        /// The SOAP method.
+        method: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// The request did not finish within its timeout.
     #[error("{method} to {url} timed out after {}", describe(timeout))]
     Timeout {
@@ -95,6 +105,16 @@ fn describe(timeout: &Duration) -> String {
         format!("{} s", timeout.as_secs())
     } else {
         format!("{} ms", timeout.as_millis())
+    }
+}
+
+/// `256 MiB`, `1 KiB` or `1000 bytes`.
+pub(crate) fn describe_size(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    match bytes {
+        b if b >= KIB * KIB && b % (KIB * KIB) == 0 => format!("{} MiB", b / (KIB * KIB)),
+        b if b >= KIB && b % KIB == 0 => format!("{} KiB", b / KIB),
+        b => format!("{b} bytes"),
     }
 }
 

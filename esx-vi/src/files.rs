@@ -156,7 +156,7 @@ impl HttpTransport {
             return Err(redirect_error(&url, &operation, &response));
         }
         if !status.is_success() {
-            let body = response.bytes().await.unwrap_or_default();
+            let body = error_page(response).await;
             return Err(file_status_error(&url, &operation, status, &body));
         }
         // A server that ignores Range answers 200 with the whole file: skip and cut locally.
@@ -272,11 +272,26 @@ impl HttpTransport {
             return Err(redirect_error(&url, &operation, &response));
         }
         if !status.is_success() {
-            let body = response.bytes().await.unwrap_or_default();
+            let body = error_page(response).await;
             return Err(file_status_error(&url, &operation, status, &body));
         }
         Ok(length)
     }
+}
+
+/// The beginning of an error answer's body (at most 64 KiB, enough for its excerpt): an error
+/// page is never read to its end, which a hostile server might never send.
+async fn error_page(mut response: reqwest::Response) -> Vec<u8> {
+    const MAX_ERROR_PAGE: usize = 64 * 1024;
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        body.extend_from_slice(&chunk);
+        if body.len() >= MAX_ERROR_PAGE {
+            body.truncate(MAX_ERROR_PAGE);
+            break;
+        }
+    }
+    body
 }
 
 fn file_status_error(

@@ -34,6 +34,7 @@ pub(crate) struct HttpTransport {
     cookie: Mutex<Option<String>>,
     in_flight: Semaphore,
     request_timeout: Duration,
+    max_response_size: u64,
     presented: Arc<PresentedCertificates>,
     requests: AtomicU64,
 }
@@ -93,6 +94,7 @@ impl HttpTransport {
             cookie: Mutex::new(None),
             in_flight: Semaphore::new(options.max_in_flight.max(1)),
             request_timeout: options.request_timeout,
+            max_response_size: options.max_response_size,
             presented,
             requests: AtomicU64::new(0),
         })
@@ -134,6 +136,43 @@ impl HttpTransport {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// Reads a SOAP response's body, counting while it streams in: a `Content-Length` above the
+    /// limit fails at once, and a body (chunked or not) that grows past it fails at that byte.
+    async fn read_capped_body(
+        &self,
+        mut response: reqwest::Response,
+        method: &str,
+    ) -> Result<Vec<u8>, TransportError> {
+        let too_large = || TransportError::ResponseTooLarge {
+            url: self.sdk.to_string(),
+            method: method.to_owned(),
+            limit: self.max_response_size,
+        };
+        if response
+            .content_length()
+            .is_some_and(|length| length > self.max_response_size)
+        {
+            return Err(too_large());
+        }
+        // Reserve what the server announces, within reason: a claimed length is not yet data.
+        let mut body = Vec::with_capacity(
+            response
+                .content_length()
+                .map_or(64 * 1024, |length| length.min(1 << 20) as usize),
+        );
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.map_error(e, &self.sdk, method, self.request_timeout))?
+        {
+            if (body.len() + chunk.len()) as u64 > self.max_response_size {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     pub(crate) fn forget_session_cookie(&self) {
@@ -224,10 +263,7 @@ impl HttpTransport {
         if status.is_redirection() {
             return Err(redirect_error(response.url(), method, &response));
         }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.map_error(e, &self.sdk, method, self.request_timeout))?;
+        let body = self.read_capped_body(response, method).await?;
         if tracing::enabled!(tracing::Level::TRACE) {
             tracing::trace!(status = status.as_u16(), body = %redact_passwords(&String::from_utf8_lossy(&body)), "SOAP response");
         }
@@ -238,9 +274,7 @@ impl HttpTransport {
                 bytes = body.len(),
                 "SOAP response"
             );
-            return Ok(SoapResponse {
-                envelope: body.to_vec(),
-            });
+            return Ok(SoapResponse { envelope: body });
         }
         Err(TransportError::HttpStatus {
             url: self.sdk.to_string(),
@@ -265,7 +299,11 @@ impl Transport for HttpTransport {
 
 /// The error for a 3xx answer to a request for `url`: the status and where it pointed, never
 /// followed.
-pub(crate) fn redirect_error(url: &Url, method: &str, response: &reqwest::Response) -> TransportError {
+pub(crate) fn redirect_error(
+    url: &Url,
+    method: &str,
+    response: &reqwest::Response,
+) -> TransportError {
     let location = response
         .headers()
         .get(reqwest::header::LOCATION)

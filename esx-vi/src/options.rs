@@ -11,6 +11,10 @@ use crate::tls::{Thumbprint, TlsVerification};
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 8;
 /// The default number of objects a property-collector page asks for (vCenter's own page size).
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
+/// The default limit on one SOAP response: far above any real answer (a page of 10,000 VMs'
+/// configurations is a few tens of MiB), low enough that a broken or hostile server cannot
+/// exhaust memory.
+pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 256 * 1024 * 1024;
 
 /// Options for [`Client::connect`](crate::Client::connect). Start from [`ConnectOptions::new`]
 /// (verification on, no proxy, 30 s connect timeout, 5 min request timeout) and change what you need.
@@ -23,6 +27,7 @@ pub struct ConnectOptions {
     pub(crate) user_agent: String,
     pub(crate) max_in_flight: usize,
     pub(crate) page_size: u32,
+    pub(crate) max_response_size: u64,
     pub(crate) credentials: Option<Credentials>,
 }
 
@@ -36,6 +41,7 @@ impl Default for ConnectOptions {
             user_agent: concat!("esx-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             page_size: DEFAULT_PAGE_SIZE,
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             credentials: None,
         }
     }
@@ -43,7 +49,8 @@ impl Default for ConnectOptions {
 
 impl ConnectOptions {
     /// The defaults: TLS verified against the system roots, no proxy, 30 s connect timeout,
-    /// 5 min request timeout, 8 requests in flight, pages of 100 objects, no login.
+    /// 5 min request timeout, 8 requests in flight, pages of 100 objects, responses of at most
+    /// 256 MiB, no login.
     pub fn new() -> Self {
         Self::default()
     }
@@ -105,6 +112,15 @@ impl ConnectOptions {
     /// How many SOAP requests may be in flight at once (at least 1).
     pub fn max_in_flight(mut self, max: usize) -> Self {
         self.max_in_flight = max.max(1);
+        self
+    }
+
+    /// The most bytes one SOAP response may have (default 256 MiB, at least 1 KiB): a longer one
+    /// fails the call with [`TransportError::ResponseTooLarge`](crate::TransportError), counted
+    /// while it streams in, so an endless body never fills memory. Datastore downloads stream to
+    /// their sink and have no such limit.
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.max_response_size = bytes.max(1024);
         self
     }
 

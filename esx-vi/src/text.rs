@@ -57,8 +57,14 @@ mod tests {
     #[test]
     fn control_characters_become_visible_escapes() {
         assert_eq!(escape_controls("a\nerror: forged"), "a\\nerror: forged");
-        assert_eq!(escape_controls("\u{1b}[31mred\u{1b}[0m"), "\\x1b[31mred\\x1b[0m");
-        assert_eq!(escape_controls("nul\0tab\tcr\rdel\u{7f}"), "nul\\x00tab\\tcr\\rdel\\x7f");
+        assert_eq!(
+            escape_controls("\u{1b}[31mred\u{1b}[0m"),
+            "\\x1b[31mred\\x1b[0m"
+        );
+        assert_eq!(
+            escape_controls("nul\0tab\tcr\rdel\u{7f}"),
+            "nul\\x00tab\\tcr\\rdel\\x7f"
+        );
         assert_eq!(escape_controls("csi\u{9b}2J"), "csi\\u{9b}2J");
         assert_eq!(escape_controls("abc\u{202e}fed"), "abc\\u{202e}fed");
     }

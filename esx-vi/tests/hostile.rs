@@ -107,3 +107,74 @@ async fn a_redirected_datastore_download_is_an_error_too() {
     assert!(err.to_string().contains(&location), "{err}");
     assert_untouched(&canary);
 }
+
+/// A body padded with spaces after the envelope (still valid XML) to exactly `size` bytes.
+fn padded_to(size: usize) -> Fault {
+    Fault::Rewrite(std::sync::Arc::new(move |mut body: Vec<u8>| {
+        assert!(
+            body.len() <= size,
+            "the real answer is {} bytes",
+            body.len()
+        );
+        body.resize(size, b' ');
+        body
+    }))
+}
+
+const MIB: u64 = 1024 * 1024;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_response_is_accepted_up_to_the_cap_and_refused_one_byte_past_it() {
+    let sim = simulator(SimOptions::esx());
+    let proxy = FaultProxy::start(&sim).unwrap();
+    let options = ConnectOptions::new().max_response_size(MIB);
+
+    proxy.inject_next("RetrieveServiceContent", padded_to(MIB as usize));
+    Client::connect(&proxy.url(), options.clone())
+        .await
+        .expect("a response of exactly the cap is accepted");
+
+    proxy.inject_next("RetrieveServiceContent", padded_to(MIB as usize + 1));
+    let err = Client::connect(&proxy.url(), options)
+        .await
+        .expect_err("one byte more is refused");
+    match &err {
+        Error::Transport(TransportError::ResponseTooLarge { limit, method, url }) => {
+            assert_eq!(*limit, MIB);
+            assert_eq!(method, "RetrieveServiceContent");
+            assert_eq!(url, &proxy.url());
+        }
+        other => panic!("expected ResponseTooLarge, got {other:?}"),
+    }
+    assert!(err.to_string().contains("1 MiB"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_body_stops_at_the_cap() {
+    let sim = simulator(SimOptions::esx());
+    let proxy = FaultProxy::start(&sim).unwrap();
+    let client = Client::connect(&proxy.url(), login_options(&sim).max_response_size(4 * MIB))
+        .await
+        .unwrap();
+    proxy.inject_next("RetrievePropertiesEx", Fault::EndlessBody);
+    let started = std::time::Instant::now();
+    let err = client
+        .list::<esx_vi::types::VirtualMachineProperties>(&["name"])
+        .await
+        .expect_err("an endless body fails");
+    assert!(
+        matches!(&err, Error::Transport(TransportError::ResponseTooLarge { limit, .. }) if *limit == 4 * MIB),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("4 MiB"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn the_default_cap_is_256_mib() {
+    assert_eq!(esx_vi::options::DEFAULT_MAX_RESPONSE_SIZE, 256 * MIB);
+}

@@ -58,6 +58,8 @@ pub enum Fault {
     Body(Vec<u8>),
     /// Run this first (e.g. expire every session on the simulator), then forward.
     Before(Arc<dyn Fn() + Send + Sync>),
+    /// Forward, then answer with the server's body passed through this function.
+    Rewrite(Arc<dyn Fn(Vec<u8>) -> Vec<u8> + Send + Sync>),
 }
 
 impl fmt::Debug for Fault {
@@ -74,6 +76,7 @@ impl fmt::Debug for Fault {
             Fault::EndlessBody => f.write_str("EndlessBody"),
             Fault::Body(body) => write!(f, "Body({} bytes)", body.len()),
             Fault::Before(_) => f.write_str("Before(..)"),
+            Fault::Rewrite(_) => f.write_str("Rewrite(..)"),
         }
     }
 }
@@ -272,9 +275,14 @@ impl Message {
     fn head_with_length(&self, length: usize) -> Vec<u8> {
         let mut head = format!("{}\r\n", self.start);
         for (name, value) in &self.headers {
-            if ["content-length", "transfer-encoding", "connection", "keep-alive"]
-                .iter()
-                .any(|h| name.eq_ignore_ascii_case(h))
+            if [
+                "content-length",
+                "transfer-encoding",
+                "connection",
+                "keep-alive",
+            ]
+            .iter()
+            .any(|h| name.eq_ignore_ascii_case(h))
             {
                 continue;
             }
@@ -372,9 +380,14 @@ fn forward(upstream: &str, request: &Message) -> io::Result<Message> {
     let stream = TcpStream::connect(upstream)?;
     let mut head = format!("{}\r\n", request.start);
     for (name, value) in &request.headers {
-        if ["content-length", "transfer-encoding", "connection", "keep-alive"]
-            .iter()
-            .any(|h| name.eq_ignore_ascii_case(h))
+        if [
+            "content-length",
+            "transfer-encoding",
+            "connection",
+            "keep-alive",
+        ]
+        .iter()
+        .any(|h| name.eq_ignore_ascii_case(h))
         {
             continue;
         }
@@ -448,6 +461,11 @@ fn serve_connection(client: TcpStream, upstream: &str, shared: &Shared) -> io::R
                 let _ = writer.shutdown(Shutdown::Both);
                 return Ok(());
             }
+            Some(Fault::Rewrite(rewrite)) => {
+                let mut response = forward(upstream, &request)?;
+                response.body = rewrite(std::mem::take(&mut response.body));
+                writer.write_all(&response.to_bytes())?;
+            }
             Some(Fault::TruncateXml) => {
                 let mut response = forward(upstream, &request)?;
                 let half = response.body.len() / 2;
@@ -497,12 +515,8 @@ fn serve_connection(client: TcpStream, upstream: &str, shared: &Shared) -> io::R
                     if shared.stop.load(Ordering::Acquire) {
                         break;
                     }
-                    let framed = [
-                        format!("{:x}\r\n", chunk.len()).as_bytes(),
-                        &chunk,
-                        b"\r\n",
-                    ]
-                    .concat();
+                    let framed =
+                        [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
                     if writer.write_all(&framed).is_err() {
                         break;
                     }
