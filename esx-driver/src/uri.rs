@@ -413,9 +413,15 @@ pub enum UriError {
         /// Which part of the URI.
         part: &'static str,
     },
-    /// A control character (tab, newline, ...) anywhere.
-    #[error("URI contains a control character (write it percent-escaped, e.g. %09 for a tab)")]
-    ControlCharacter,
+    /// A control character (tab, newline, NUL, escape...), written as it is or percent-escaped
+    /// (`%0A`). It would reach the terminal in messages or the server in requests, so it is
+    /// refused wherever it is; the message names the part but never shows the character.
+    #[error("URI contains a control character in the {part}: control characters (tab, newline, NUL, escape...) are not allowed, written as they are or percent-escaped")]
+    ControlCharacter {
+        /// Where: `text as written`, `user name`, `password`, `server part`, `path`,
+        /// `value of query parameter 'transport'`...
+        part: String,
+    },
     /// A known parameter with a value it cannot take.
     #[error("Query parameter '{name}' has unexpected value '{value}' (should be {expected})")]
     InvalidParameter {

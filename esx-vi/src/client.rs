@@ -124,6 +124,7 @@ impl Client {
     }
 
     async fn login_once(&self, credentials: &Credentials) -> Result<UserSession, Error> {
+        refuse_control_characters(credentials)?;
         let user = credentials.user().to_owned();
         let password = credentials.password().expose().to_owned();
         let session = methods::login(
@@ -251,6 +252,24 @@ impl Transport for Client {
     ) -> impl Future<Output = Result<SoapResponse, TransportError>> + Send {
         self.send_restoring_session(request)
     }
+}
+
+/// A user name or password with a control character (a NUL, a newline...) is refused before it
+/// is sent: it cannot be a real account's, and it would land in the SOAP request as it is.
+fn refuse_control_characters(credentials: &Credentials) -> Result<(), Error> {
+    let bad = |what: &str| {
+        Error::InvalidArgument(format!(
+            "the {what} to log in with contains a control character (tab, newline, NUL, escape...): \
+             check where it comes from (the URI, auth.conf, ESX_PASSWORD)"
+        ))
+    };
+    if crate::text::first_control_char(credentials.user()).is_some() {
+        return Err(bad("user name"));
+    }
+    if crate::text::first_control_char(credentials.password().expose()).is_some() {
+        return Err(bad("password"));
+    }
+    Ok(())
 }
 
 /// Whether a response envelope is a `NotAuthenticated` fault.

@@ -249,7 +249,8 @@ impl Error {
 
     fn from_fault(method: &'static str, fault: SoapFault) -> Self {
         let fault_type = fault.fault_type_name().unwrap_or("ServerFault").to_owned();
-        let message = fault.fault_string.clone();
+        // The server's words, safe to print (the typed fault keeps them as sent).
+        let message = crate::text::escape_controls(&fault.fault_string).into_owned();
         Self::Fault {
             method,
             fault_type,

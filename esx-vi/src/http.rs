@@ -332,7 +332,7 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     if cut.is_empty() {
         cut.push_str("(empty body)");
     }
-    cut
+    escape_controls(&cut).into_owned()
 }
 
 /// The `vmware_soap_session=value` pair of a `Set-Cookie` header, if it sets that cookie.
@@ -407,6 +407,13 @@ mod tests {
         assert_eq!(excerpt(long.as_bytes()).len(), 203);
         assert_eq!(excerpt(b"a\n  b"), "a b");
         assert_eq!(excerpt(b""), "(empty body)");
+    }
+
+    #[test]
+    fn excerpt_escapes_what_would_drive_a_terminal() {
+        let page = "\u{1b}[2J\u{1b}[31mpwned\u{0}\nerror: forged";
+        let text = excerpt(page.as_bytes());
+        assert_eq!(text, "\\x1b[2J\\x1b[31mpwned\\x00 error: forged");
     }
 
     #[tokio::test]

@@ -20,6 +20,7 @@ use esx_vi_types::{DescriptionMembers, ElementDescriptionMembers};
 use crate::client::Client;
 use crate::error::{method_error, Error};
 use crate::property::object_filter;
+use crate::text::escape_controls;
 
 /// One possible answer of a VM question.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,14 +83,21 @@ impl Question {
             let list = self
                 .choices
                 .iter()
-                .map(|c| format!("'{}' ({})", c.label, c.key))
+                .map(|c| {
+                    format!(
+                        "'{}' ({})",
+                        escape_controls(&c.label),
+                        escape_controls(&c.key)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(", ");
             format!("possible answers are {list}")
         };
         format!(
             "Pending question blocks virtual machine {} execution, question is '{}', {answers}",
-            self.vm_name, self.text
+            escape_controls(&self.vm_name),
+            escape_controls(&self.text)
         )
     }
 }
@@ -258,7 +266,7 @@ impl Client {
         let pending = self.pending_tasks(&recent).await?;
         if !pending.is_empty() {
             return Err(Error::TasksPending {
-                vm: name,
+                vm: escape_controls(&name).into_owned(),
                 tasks: pending,
             });
         }
@@ -506,6 +514,7 @@ fn task_failed(info: &TaskInfo) -> Error {
                 .localized_message
                 .clone()
                 .filter(|m| !m.trim().is_empty())
+                .map(|m| escape_controls(&m).into_owned())
                 .unwrap_or_else(|| format!("task {} failed", task_name(info)));
             (fault_type, message, Some(Box::new(error.fault.clone())))
         }
@@ -524,9 +533,8 @@ fn task_failed(info: &TaskInfo) -> Error {
 }
 
 fn task_name(info: &TaskInfo) -> String {
-    info.name
-        .clone()
-        .unwrap_or_else(|| info.description_id.clone())
+    let name = info.name.as_deref().unwrap_or(&info.description_id);
+    escape_controls(name).into_owned()
 }
 
 fn state_name(state: &TaskInfoState) -> String {

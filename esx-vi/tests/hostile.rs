@@ -178,3 +178,64 @@ async fn an_endless_body_stops_at_the_cap() {
 fn the_default_cap_is_256_mib() {
     assert_eq!(esx_vi::options::DEFAULT_MAX_RESPONSE_SIZE, 256 * MIB);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_with_control_characters_never_reach_the_server() {
+    let sim = simulator(SimOptions::esx());
+    let proxy = FaultProxy::start(&sim).unwrap();
+    for (user, password, named) in [
+        ("ro\0ot", "pass", "user name"),
+        ("root\nerror: x", "pass", "user name"),
+        ("root", "pa\u{1b}ss", "password"),
+    ] {
+        let err = Client::connect(
+            &proxy.url(),
+            ConnectOptions::new().credentials(esx_vi::Credentials::new(user, password)),
+        )
+        .await
+        .expect_err("refused");
+        let text = err.to_string();
+        assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+        assert!(text.contains(named), "{text}");
+        assert!(!text.contains(user) && !text.contains(password), "{text}");
+    }
+    assert_eq!(proxy.calls("Login"), 0, "{:?}", proxy.seen());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_server_says_is_escaped_before_it_is_shown() {
+    let sim = simulator(SimOptions::esx());
+    let proxy = FaultProxy::start(&sim).unwrap();
+    // An HTML error page that would clear and repaint the terminal.
+    proxy.inject_next(
+        "RetrieveServiceContent",
+        Fault::Status {
+            status: 500,
+            body: "\u{1b}[2J\u{1b}[31mpwned\u{7}".into(),
+        },
+    );
+    let err = Client::connect(&proxy.url(), ConnectOptions::new())
+        .await
+        .expect_err("HTTP 500 without SOAP");
+    let text = err.to_string();
+    assert!(!text.chars().any(|c| c.is_control()), "{text:?}");
+    assert!(text.contains("\\x1b[31mpwned\\x07"), "{text}");
+
+    // A SOAP fault whose message would forge a second error line.
+    let fault = r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>denied
+error: forged &#x1b;[31m</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>"#;
+    proxy.inject_next(
+        "RetrieveServiceContent",
+        Fault::Status {
+            status: 500,
+            body: fault.into(),
+        },
+    );
+    let err = Client::connect(&proxy.url(), ConnectOptions::new())
+        .await
+        .expect_err("a fault");
+    let text = err.to_string();
+    assert!(matches!(err, Error::Fault { .. }), "{err:?}");
+    assert!(!text.chars().any(|c| c.is_control()), "{text:?}");
+    assert!(text.contains("denied\\nerror: forged"), "{text}");
+}

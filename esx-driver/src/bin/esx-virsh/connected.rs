@@ -323,14 +323,12 @@ fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
-        .without_time()
+        .event_format(esx_driver::console::VirshLogFormat)
         .try_init();
 }
 
 fn err(e: Error) -> CommandError {
-    CommandError(e.to_string())
+    CommandError::from(e)
 }
 
 async fn domain(conn: &Connection, text: &str) -> Result<DomainRef, CommandError> {

@@ -44,8 +44,19 @@ pub struct CommandError(pub String);
 
 impl<E: std::fmt::Display> From<E> for CommandError {
     fn from(error: E) -> Self {
-        CommandError(error.to_string())
+        CommandError(esx_driver::console::error_line(&error))
     }
+}
+
+/// The `error:` lines of a message: virsh's `context\nerror: cause` form keeps its lines, and
+/// every other control character (a newline in a name, an ANSI escape in a server's page) is
+/// escaped, so that nothing quoted can forge a line or drive the terminal.
+fn error_lines(message: &str) -> String {
+    message
+        .split("\nerror: ")
+        .map(|part| esx_driver::console::escape_controls(part).into_owned())
+        .collect::<Vec<_>>()
+        .join("\nerror: ")
 }
 
 fn run(cli: Cli) -> Result<String, CommandError> {
@@ -79,7 +90,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(CommandError(message)) => {
-            eprintln!("error: {message}");
+            eprintln!("error: {}", error_lines(&message));
             ExitCode::from(1)
         }
     }
