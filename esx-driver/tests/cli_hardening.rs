@@ -28,7 +28,11 @@ fn stderr(output: &Output) -> String {
 #[test]
 fn a_control_character_in_a_uri_is_refused_without_forging_a_line() {
     let output = run(
-        &["-c", "esx://127.0.0.1:9/?transport=%0Aerror:%20forged%1B[2J", "list"],
+        &[
+            "-c",
+            "esx://127.0.0.1:9/?transport=%0Aerror:%20forged%1B[2J",
+            "list",
+        ],
         &[],
     );
     let err = stderr(&output);
@@ -42,4 +46,19 @@ fn a_control_character_in_a_uri_is_refused_without_forging_a_line() {
         err.lines().all(|line| !line.starts_with("error: forged")),
         "{err}"
     );
+}
+
+#[test]
+fn help_never_shows_the_password_of_libvirt_default_uri() {
+    let uri = "esx://root:hunter2-secret@esx1.example/";
+    for args in [&["--help"][..], &["list", "--help"], &["-h"]] {
+        let output = run(args, &[("LIBVIRT_DEFAULT_URI", uri)]);
+        let shown = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            stderr(&output)
+        );
+        assert!(shown.contains("LIBVIRT_DEFAULT_URI"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{args:?}: {shown}");
+    }
 }

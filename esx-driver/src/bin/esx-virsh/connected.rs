@@ -23,7 +23,9 @@ pub struct GlobalArgs {
         long = "connect",
         value_name = "URI",
         global = true,
-        env = "LIBVIRT_DEFAULT_URI"
+        env = "LIBVIRT_DEFAULT_URI",
+        // The URI may hold a password: --help must not print the variable's value.
+        hide_env_values = true
     )]
     connect: Option<String>,
     /// Quiet mode: no blank line after each command's output
