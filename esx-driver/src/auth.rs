@@ -25,6 +25,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use config::{AuthConfig, CredentialSet};
+use esx_vi::local_file::{check_regular, LocalFileError};
 /// A password, redacted in `Debug` and `Display`: the client's own type, so credentials pass to
 /// [`esx_vi::Credentials`] as they are.
 pub use esx_vi::Secret;
@@ -298,6 +299,11 @@ impl CredentialSources {
             );
         let mut skipped = Vec::new();
         for (path, origin) in candidates {
+            // Checked before opening: opening a FIFO would wait for a writer.
+            if let Err(LocalFileError::NotRegular { kind }) = check_regular(&path) {
+                skipped.push((path, format!("not a regular file (it is {kind})")));
+                continue;
+            }
             match std::fs::File::open(&path) {
                 Ok(_) => {
                     return AuthFileSearch {
@@ -330,6 +336,11 @@ impl CredentialSources {
                     path,
                     origin: Some(*origin),
                     source,
+                },
+                AuthError::NotRegularFile { path, kind, .. } => AuthError::NotRegularFile {
+                    path,
+                    origin: Some(*origin),
+                    kind,
                 },
                 other => other,
             })?),
@@ -461,6 +472,16 @@ pub enum AuthError {
         origin: Option<AuthFileOrigin>,
         /// The error.
         source: io::Error,
+    },
+    /// The `auth.conf` path names a FIFO, a device, a directory...: refused before opening it.
+    #[error("Cannot read auth file '{}'{}: it is not a regular file (it is {kind}); give the path of an ordinary file", path.display(), origin.map(|o| format!(" ({o})")).unwrap_or_default())]
+    NotRegularFile {
+        /// The path.
+        path: PathBuf,
+        /// How it was chosen, when known.
+        origin: Option<AuthFileOrigin>,
+        /// What it is instead.
+        kind: String,
     },
     /// The `auth.conf` is larger than libvirt's limit.
     #[error("Auth file '{}' is larger than 1 MiB", path.display())]

@@ -4,5 +4,6 @@ pub mod auth;
 pub mod console;
 pub mod domain;
 pub mod driver;
+pub mod input;
 pub mod uri;
 pub mod vmx;

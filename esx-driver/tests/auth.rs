@@ -530,3 +530,66 @@ fn an_auth_file_that_was_named_must_be_readable_and_valid() {
         );
     }
 }
+
+/// Resolves on another thread, failing the test if it does not finish in time (a FIFO opened
+/// for reading would block forever).
+fn resolve_within(
+    sources: CredentialSources,
+    uri: &str,
+    limit: std::time::Duration,
+) -> Result<esx_driver::auth::Credentials, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let request = request(uri);
+    std::thread::spawn(move || {
+        let _ = tx.send(sources.resolve(&request).map_err(|e| e.to_string()));
+    });
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("resolving credentials for {uri} blocked"))
+}
+
+#[cfg(unix)]
+#[test]
+fn an_auth_file_that_is_a_fifo_or_a_device_is_refused_without_blocking() {
+    let s = Scratch::new();
+    let fifo = s.path("fifo.conf");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|status| status.success()), "mkfifo");
+    let limit = std::time::Duration::from_secs(10);
+    let fifo_text = fifo.display().to_string();
+    for (env, uri, origin) in [
+        (
+            vec![("LIBVIRT_AUTH_FILE", fifo_text.as_str())],
+            "esx://h/".to_owned(),
+            "named by $LIBVIRT_AUTH_FILE",
+        ),
+        (
+            vec![],
+            format!("esx://h/?authfile={fifo_text}"),
+            "named by the URI's authfile parameter",
+        ),
+        (
+            vec![("LIBVIRT_AUTH_FILE", "/dev/zero")],
+            "esx://h/".to_owned(),
+            "named by $LIBVIRT_AUTH_FILE",
+        ),
+    ] {
+        let sources = CredentialSources::isolated().with_env_vars(env.clone());
+        let message = resolve_within(sources, &uri, limit).unwrap_err();
+        assert!(message.contains("not a regular file"), "{message}");
+        assert!(message.contains(origin), "{message}");
+    }
+    // A FIFO where the user's auth.conf would be is passed over, not opened.
+    let xdg = s.path("xdg");
+    std::fs::create_dir_all(xdg.join("libvirt")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(xdg.join("libvirt/auth.conf"))
+        .status();
+    assert!(made.is_ok_and(|status| status.success()), "mkfifo");
+    let sources = CredentialSources::isolated()
+        .with_env_vars([("XDG_CONFIG_HOME", xdg.display().to_string())]);
+    let message = resolve_within(sources, "esx://h/", limit).unwrap_err();
+    assert!(
+        message.contains("not a regular file (it is a named pipe (FIFO))"),
+        "{message}"
+    );
+}

@@ -62,3 +62,91 @@ fn help_never_shows_the_password_of_libvirt_default_uri() {
         assert!(!shown.contains("hunter2"), "{args:?}: {shown}");
     }
 }
+
+const MIB: usize = 1024 * 1024;
+
+/// Runs esx-virsh and fails the test if it takes longer than `limit`.
+fn run_within(args: &[&str], env: &[(&str, &str)], limit: std::time::Duration) -> Output {
+    let started = std::time::Instant::now();
+    let output = run(args, env);
+    assert!(
+        started.elapsed() < limit,
+        "{args:?} took {:?}: {}",
+        started.elapsed(),
+        stderr(&output)
+    );
+    output
+}
+
+#[test]
+fn documents_are_read_up_to_10_mib_and_no_further() {
+    let dir = tempfile::tempdir().unwrap();
+    let domain = "<domain type='vmware'><name>big</name><memory>4096</memory><os><type>hvm</type></os></domain>\n";
+    let exact = dir.path().join("exact.xml");
+    let mut text = domain.to_owned();
+    text.push_str(&" ".repeat(10 * MIB - text.len()));
+    std::fs::write(&exact, &text).unwrap();
+    let output = run(
+        &["domxml-to-native", "vmware-vmx", exact.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+
+    let over = dir.path().join("over.xml");
+    text.push(' ');
+    std::fs::write(&over, &text).unwrap();
+    let output = run(
+        &["domxml-to-native", "vmware-vmx", over.to_str().unwrap()],
+        &[],
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("larger than 10 MiB"), "{err}");
+
+    let limit = std::time::Duration::from_secs(20);
+    for args in [
+        &["domxml-to-native", "vmware-vmx", "/dev/zero"][..],
+        &["domxml-from-native", "vmware-vmx", "/dev/zero"],
+    ] {
+        let output = run_within(args, &[], limit);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("cannot read '/dev/zero': larger than 10 MiB"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn an_endless_standard_input_is_cut_at_10_mib() {
+    let started = std::time::Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_esx-virsh"))
+        .args(["domxml-to-native", "vmware-vmx", "-"])
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("cannot read standard input: larger than 10 MiB"),
+        "{err}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn a_device_as_cacert_is_refused_before_connecting() {
+    let output = run_within(
+        &["-c", "esx://127.0.0.1:9/?cacert=/dev/zero", "list"],
+        &[("ESX_PASSWORD", "x")],
+        std::time::Duration::from_secs(20),
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("/dev/zero"), "{err}");
+    assert!(
+        err.contains("not a regular file (it is a character device)"),
+        "{err}"
+    );
+}

@@ -12,6 +12,7 @@ pub mod error;
 mod files;
 mod http;
 pub mod inventory;
+pub mod local_file;
 pub mod options;
 pub mod property;
 pub mod redact;

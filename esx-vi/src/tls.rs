@@ -15,6 +15,11 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use sha2::{Digest, Sha256};
 
+use crate::local_file::read_regular_file;
+
+/// The most bytes read from a CA file: a PEM bundle of every public root is about 200 KiB.
+pub const MAX_CA_FILE_SIZE: u64 = 1024 * 1024;
+
 /// The SHA-256 digest of a DER certificate, written `AA:BB:...` (32 colon-separated hex pairs),
 /// the way `openssl x509 -fingerprint -sha256` and vSphere's own tools print it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -230,7 +235,7 @@ fn webpki_verifier(
             path: path.to_owned(),
             reason,
         };
-        let pem = std::fs::read(path).map_err(|e| ca_error(e.to_string()))?;
+        let pem = read_regular_file(path, MAX_CA_FILE_SIZE).map_err(|e| ca_error(e.to_string()))?;
         let certs = rustls_pemfile::certs(&mut pem.as_slice())
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| ca_error(format!("not a PEM certificate file: {e}")))?;
@@ -423,6 +428,32 @@ mod tests {
             verify(&verifier, leaf.der(), "other.example").is_err(),
             "host name still checked"
         );
+    }
+
+    #[test]
+    fn a_device_or_an_oversized_file_is_refused_as_ca_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.pem");
+        let cert = rcgen::generate_simple_self_signed(vec!["esx.example".to_owned()]).unwrap();
+        let mut pem = cert.cert.pem();
+        while pem.len() as u64 <= MAX_CA_FILE_SIZE {
+            pem.push_str("# padding padding padding padding padding padding padding padding\n");
+        }
+        std::fs::write(&big, pem).unwrap();
+        let err =
+            RecordingVerifier::new(&TlsVerification::SystemRootsAndCaFile(big), Arc::default())
+                .unwrap_err();
+        assert!(err.to_string().contains("larger than 1 MiB"), "{err}");
+        #[cfg(unix)]
+        {
+            let err = RecordingVerifier::new(
+                &TlsVerification::SystemRootsAndCaFile("/dev/zero".into()),
+                Arc::default(),
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains("/dev/zero"), "{err}");
+            assert!(err.to_string().contains("not a regular file"), "{err}");
+        }
     }
 
     #[test]

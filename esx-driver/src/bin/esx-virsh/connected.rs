@@ -523,7 +523,7 @@ async fn execute(conn: &Connection, command: ConnectedCommand) -> Result<String,
             out = conn.domain_xml(&d).await.map_err(err)?;
         }
         C::Define(a) => {
-            let xml = std::fs::read_to_string(&a.file)
+            let xml = esx_driver::input::read_text_document(&a.file)
                 .map_err(|e| CommandError(format!("Failed to open file '{}': {e}", a.file)))?;
             let defined = conn.define_xml(&xml).await.map_err(err)?;
             let _ = writeln!(

@@ -1,6 +1,5 @@
 //! `domxml-from-native` and `domxml-to-native`: VMX <-> domain XML without a connection.
 
-use std::io::Read;
 use std::path::Path;
 
 use clap::Args;
@@ -44,14 +43,10 @@ fn check_format(format: &str) -> Result<(), CommandError> {
 }
 
 fn read_input(file: &str) -> Result<Vec<u8>, CommandError> {
-    if file == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| CommandError(format!("cannot read standard input: {e}")))?;
-        return Ok(bytes);
-    }
-    std::fs::read(file).map_err(|e| CommandError(format!("cannot read '{file}': {e}")))
+    esx_driver::input::read_document(file).map_err(|e| match file {
+        "-" => CommandError(format!("cannot read standard input: {e}")),
+        _ => CommandError(format!("cannot read '{file}': {e}")),
+    })
 }
 
 /// The offline context for a VMX file: when the file itself lives on a datastore

@@ -15,6 +15,7 @@ use super::live_context::LiveContext;
 use super::lookup::{domain_ref_of, long_at, DomainRef, DomainState};
 use crate::domain::{format_domain_xml, Domain, FormatOptions, Memory, Uuid, Vcpu};
 use crate::driver::connection::Connection;
+use crate::input::MAX_DOCUMENT_SIZE;
 use crate::driver::error::{Error, Result};
 use crate::vmx::{domain_to_vmx, update_vmx, vmx_to_domain, VmxFile};
 
@@ -109,12 +110,23 @@ impl Connection {
         }
     }
 
+    /// Downloads a `.vmx`, at most [`MAX_DOCUMENT_SIZE`] bytes (a real one is a few KiB): a
+    /// larger file is an error rather than a memory hog.
     async fn download_vmx(&self, file: &DatastorePath) -> Result<Vec<u8>> {
         let datacenter_path = self.context().await?.datacenter_path.clone();
         let mut bytes = Vec::new();
+        let range = ByteRange {
+            start: 0,
+            end: Some(MAX_DOCUMENT_SIZE + 1),
+        };
         self.client()
-            .download_file(&datacenter_path, file, None, &mut bytes, |_| {})
+            .download_file(&datacenter_path, file, Some(range), &mut bytes, |_| {})
             .await?;
+        if bytes.len() as u64 > MAX_DOCUMENT_SIZE {
+            return Err(Error::Internal(format!(
+                "{file} is larger than 10 MiB: it is no VMX file this driver can read"
+            )));
+        }
         Ok(bytes)
     }
 
