@@ -346,6 +346,9 @@ impl CredentialSources {
             })?),
             None => None,
         };
+        if let Some((path, _)) = &search.file {
+            warn_once_if_exposed(path);
+        }
         let set = match &config {
             Some(config) => config.credentials_for(request.services(), &request.host)?,
             None => None,
@@ -427,6 +430,50 @@ impl fmt::Debug for CredentialSources {
             .field("system_auth_file", &self.system_auth_file)
             .finish_non_exhaustive()
     }
+}
+
+/// Why an `auth.conf` is unsafe to keep passwords in: it can be read or written by users other
+/// than its owner (the way ssh judges a private key). `None` when only its owner has access, or
+/// on systems without Unix permissions.
+pub fn exposed_auth_file(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        if mode & 0o077 == 0 {
+            return None;
+        }
+        let who = match (mode & 0o070 != 0, mode & 0o007 != 0) {
+            (true, true) => "its group and other users",
+            (true, false) => "its group",
+            _ => "other users",
+        };
+        Some(format!(
+            "Auth file '{}' can be read or written by {who} (permissions {mode:04o}), and it holds \
+             passwords: restrict it with 'chmod 600 {}'",
+            path.display(),
+            path.display()
+        ))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// Warns (once per file and process) about an auth file that others can read or write.
+fn warn_once_if_exposed(path: &Path) {
+    static WARNED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    let Some(warning) = exposed_auth_file(path) else {
+        return;
+    };
+    let mut warned = WARNED.lock().unwrap_or_else(|e| e.into_inner());
+    if warned.iter().any(|p| p == path) {
+        return;
+    }
+    warned.push(path.to_owned());
+    tracing::warn!("{warning}");
 }
 
 fn set_path(set: &Option<CredentialSet<'_>>) -> PathBuf {

@@ -593,3 +593,62 @@ fn an_auth_file_that_is_a_fifo_or_a_device_is_refused_without_blocking() {
         "{message}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn an_auth_file_others_can_read_is_warned_about_once() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    let s = Scratch::new();
+    let conf = s.write(
+        "auth.conf",
+        "[credentials-x]\nusername=joe\npassword=secret\n[auth-esx-default]\ncredentials=x\n",
+    );
+    let private = s.write(
+        "private.conf",
+        "[credentials-x]\nusername=joe\npassword=secret\n[auth-esx-default]\ncredentials=x\n",
+    );
+    std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(esx_driver::auth::exposed_auth_file(&private).is_none());
+    let warning = esx_driver::auth::exposed_auth_file(&conf).expect("0644 is exposed");
+    assert!(warning.contains("permissions 0644"), "{warning}");
+    assert!(warning.contains("chmod 600"), "{warning}");
+
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        for path in [&conf, &conf, &private] {
+            let sources = CredentialSources::isolated()
+                .with_env_vars([("LIBVIRT_AUTH_FILE", path.display().to_string())]);
+            let credentials = sources.resolve(&request("esx://h/")).unwrap();
+            assert_eq!(credentials.user, "joe");
+        }
+    });
+    let logged = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(
+        logged.matches("can be read or written by").count(),
+        1,
+        "{logged}"
+    );
+    assert!(logged.contains("auth.conf"), "{logged}");
+    assert!(!logged.contains("private.conf"), "{logged}");
+    assert!(!logged.contains("secret"), "{logged}");
+}

@@ -150,3 +150,32 @@ fn a_device_as_cacert_is_refused_before_connecting() {
         "{err}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_world_readable_auth_file_gets_one_warning_line() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("auth.conf");
+    std::fs::write(
+        &conf,
+        "[credentials-x]\nusername=root\npassword=secret\n[auth-esx-default]\ncredentials=x\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o604)).unwrap();
+    let conf_text = conf.display().to_string();
+    let output = run(
+        &["-c", "esx://127.0.0.1:9/?transport=http", "list"],
+        &[("LIBVIRT_AUTH_FILE", conf_text.as_str())],
+    );
+    let err = stderr(&output);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning: ")).collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(
+        warnings[0].contains(&format!(
+            "Auth file '{conf_text}' can be read or written by other users (permissions 0604)"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("secret"), "{err}");
+}

@@ -15,8 +15,8 @@ use super::live_context::LiveContext;
 use super::lookup::{domain_ref_of, long_at, DomainRef, DomainState};
 use crate::domain::{format_domain_xml, Domain, FormatOptions, Memory, Uuid, Vcpu};
 use crate::driver::connection::Connection;
-use crate::input::MAX_DOCUMENT_SIZE;
 use crate::driver::error::{Error, Result};
+use crate::input::MAX_DOCUMENT_SIZE;
 use crate::vmx::{domain_to_vmx, update_vmx, vmx_to_domain, VmxFile};
 
 /// How `define` went.
