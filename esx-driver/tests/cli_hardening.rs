@@ -179,3 +179,33 @@ fn a_world_readable_auth_file_gets_one_warning_line() {
     );
     assert!(!err.contains("secret"), "{err}");
 }
+
+#[test]
+fn a_silent_server_fails_at_the_timeout_given_by_option_or_environment() {
+    // The kernel accepts the connection; nothing ever answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let uri = format!("esx://{}/?transport=http", silent.local_addr().unwrap());
+    let limit = std::time::Duration::from_secs(15);
+    for (args, env) in [
+        (
+            vec!["--timeout", "1", "-c", uri.as_str(), "list"],
+            vec![("ESX_PASSWORD", "x")],
+        ),
+        (
+            vec!["-c", uri.as_str(), "list"],
+            vec![("ESX_PASSWORD", "x"), ("ESX_VIRSH_TIMEOUT", "1.5")],
+        ),
+    ] {
+        let output = run_within(&args, &env, limit);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{err}");
+        assert!(err.contains("timed out after 1"), "{err}");
+    }
+    for bad in ["0", "-3", "soon", "1e9"] {
+        let option = format!("--timeout={bad}");
+        let output = run(&[option.as_str(), "-c", uri.as_str(), "list"], &[]);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{bad}: {err}");
+        assert!(err.contains("--timeout"), "{bad}: {err}");
+    }
+}

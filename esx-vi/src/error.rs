@@ -66,6 +66,14 @@ pub enum TransportError {
         /// The limit, in bytes.
         limit: u64,
     },
+    /// No connection (TCP and TLS handshake) could be set up within the connect timeout.
+    #[error("connecting to {url} timed out after {}: is the server up and reachable? (the limit is ConnectOptions::connect_timeout)", describe(timeout))]
+    ConnectTimeout {
+        /// The server URL.
+        url: String,
+        /// The connect timeout.
+        timeout: Duration,
+    },
     /// The request did not finish within its timeout.
     #[error("{method} to {url} timed out after {}", describe(timeout))]
     Timeout {

@@ -146,11 +146,12 @@ impl HttpTransport {
         if let Some(range) = range {
             request = request.header(reqwest::header::RANGE, range.header_value());
         }
-        let no_timeout = std::time::Duration::ZERO;
+        // No limit on the whole transfer, but on a pause in it (the client's read timeout).
+        let idle = self.idle_timeout();
         let response = request
             .send()
             .await
-            .map_err(|e| self.map_error(e, &url, &operation, no_timeout))?;
+            .map_err(|e| self.map_error(e, &url, &operation, idle))?;
         let status = response.status();
         if status.is_redirection() {
             return Err(redirect_error(&url, &operation, &response));
@@ -176,7 +177,7 @@ impl HttpTransport {
         progress(TransferProgress { transferred, total });
         let mut body = response.bytes_stream();
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| self.map_error(e, &url, &operation, no_timeout))?;
+            let chunk = chunk.map_err(|e| self.map_error(e, &url, &operation, idle))?;
             let mut data: &[u8] = &chunk;
             if skip > 0 {
                 let n = skip.min(data.len() as u64) as usize;
@@ -266,7 +267,7 @@ impl HttpTransport {
             .body(reqwest::Body::wrap_stream(stream))
             .send()
             .await
-            .map_err(|e| self.map_error(e, &url, &operation, std::time::Duration::ZERO))?;
+            .map_err(|e| self.map_error(e, &url, &operation, self.idle_timeout()))?;
         let status = response.status();
         if status.is_redirection() {
             return Err(redirect_error(&url, &operation, &response));

@@ -34,6 +34,7 @@ pub(crate) struct HttpTransport {
     cookie: Mutex<Option<String>>,
     in_flight: Semaphore,
     request_timeout: Duration,
+    connect_timeout: Duration,
     max_response_size: u64,
     presented: Arc<PresentedCertificates>,
     requests: AtomicU64,
@@ -68,6 +69,9 @@ impl HttpTransport {
         let presented = Arc::new(PresentedCertificates::default());
         let mut builder = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
+            // Bounds a pause in any answer, datastore transfers included (which have no overall
+            // limit), so a stalled server never hangs the client.
+            .read_timeout(options.request_timeout)
             .user_agent(options.user_agent.clone())
             .pool_max_idle_per_host(options.max_in_flight)
             // Never follow a redirect (as libvirt, which sets CURLOPT_FOLLOWLOCATION to 0): a
@@ -94,6 +98,7 @@ impl HttpTransport {
             cookie: Mutex::new(None),
             in_flight: Semaphore::new(options.max_in_flight.max(1)),
             request_timeout: options.request_timeout,
+            connect_timeout: options.connect_timeout,
             max_response_size: options.max_response_size,
             presented,
             requests: AtomicU64::new(0),
@@ -108,6 +113,11 @@ impl HttpTransport {
     /// The server's base URL (`https://host:port/`).
     pub(crate) fn base_url(&self) -> &Url {
         &self.base
+    }
+
+    /// The longest pause in an answer before it fails (the request timeout).
+    pub(crate) fn idle_timeout(&self) -> Duration {
+        self.request_timeout
     }
 
     /// The underlying HTTP client, for datastore file transfers.
@@ -197,6 +207,12 @@ impl HttpTransport {
         timeout: Duration,
     ) -> TransportError {
         let url_text = url.as_str().to_owned();
+        if error.is_timeout() && error.is_connect() {
+            return TransportError::ConnectTimeout {
+                url: url_text,
+                timeout: self.connect_timeout,
+            };
+        }
         if error.is_timeout() {
             return TransportError::Timeout {
                 url: url_text,

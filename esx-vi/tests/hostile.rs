@@ -239,3 +239,86 @@ error: forged &#x1b;[31m</faultstring></soapenv:Fault></soapenv:Body></soapenv:E
     assert!(!text.chars().any(|c| c.is_control()), "{text:?}");
     assert!(text.contains("denied\\nerror: forged"), "{text}");
 }
+
+#[test]
+fn default_timeouts_are_15_s_to_connect_and_5_min_per_call() {
+    let options = ConnectOptions::new();
+    assert_eq!(options.connect_timeout_value(), Duration::from_secs(15));
+    assert_eq!(options.request_timeout_value(), Duration::from_secs(300));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_never_completes_the_handshake_fails_at_the_connect_timeout() {
+    // The kernel accepts the TCP connection; nothing ever answers the TLS ClientHello.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://{}/sdk", silent.local_addr().unwrap());
+    let started = std::time::Instant::now();
+    let err = Client::connect(
+        &url,
+        ConnectOptions::new()
+            .no_verify()
+            .connect_timeout(Duration::from_secs(1))
+            .request_timeout(Duration::from_secs(120)),
+    )
+    .await
+    .expect_err("no handshake");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(&err, Error::Transport(TransportError::ConnectTimeout { timeout, .. }) if *timeout == Duration::from_secs(1)),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("timed out after 1 s"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_never_answers_fails_at_the_request_timeout() {
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/sdk", silent.local_addr().unwrap());
+    let started = std::time::Instant::now();
+    let err = Client::connect(
+        &url,
+        ConnectOptions::new().request_timeout(Duration::from_secs(1)),
+    )
+    .await
+    .expect_err("no answer");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(&err, Error::Transport(TransportError::Timeout { .. })),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("timed out after 1 s"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_download_fails_after_the_request_timeout_without_data() {
+    let sim = simulator(SimOptions::esx());
+    let proxy = FaultProxy::start(&sim).unwrap();
+    let client = Client::connect(
+        &proxy.url(),
+        login_options(&sim).request_timeout(Duration::from_secs(1)),
+    )
+    .await
+    .unwrap();
+    proxy.inject_next("GET /folder", Fault::Stall(Duration::from_secs(8)));
+    let file: esx_vi::DatastorePath = "[LocalDS_0] ha-host_VM0/ha-host_VM0.vmx".parse().unwrap();
+    let started = std::time::Instant::now();
+    let mut sink = Vec::new();
+    let err = client
+        .download_file("ha-datacenter", &file, None, &mut sink, |_| {})
+        .await
+        .expect_err("a stalled transfer fails");
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(err.to_string().contains("timed out after 1 s"), "{err}");
+}

@@ -16,7 +16,7 @@ pub mod domain;
 pub mod error;
 pub mod host;
 
-pub use connection::{Connection, VCenterLink};
+pub use connection::{Connection, Timeouts, VCenterLink};
 pub use domain::{
     id_of_moref, DatastoreMount, Defined, DomainInfo, DomainRef, DomainState, ListFilter,
     LiveContext, SchedulerParams, SchedulerUpdate, Snapshot, SnapshotList,

@@ -8,7 +8,9 @@ use std::fmt::Write as _;
 use clap::{Args, Subcommand};
 use esx_driver::auth::CredentialSources;
 use esx_driver::driver::domain::snapshots::{format_time, snapshot_xml};
-use esx_driver::driver::{Connection, DomainRef, Error, ListFilter, SchedulerUpdate, SnapshotList};
+use esx_driver::driver::{
+    Connection, DomainRef, Error, ListFilter, SchedulerUpdate, SnapshotList, Timeouts,
+};
 use esx_driver::uri::MigrationUri;
 use serde_json::json;
 
@@ -28,6 +30,15 @@ pub struct GlobalArgs {
         hide_env_values = true
     )]
     connect: Option<String>,
+    /// Give up on a call to the server after SECONDS (default 300; connecting: 15 at most)
+    #[arg(
+        long = "timeout",
+        value_name = "SECONDS",
+        global = true,
+        env = "ESX_VIRSH_TIMEOUT",
+        value_parser = Timeouts::parse_seconds
+    )]
+    timeout: Option<std::time::Duration>,
     /// Quiet mode: no blank line after each command's output
     #[arg(short = 'q', long = "quiet", global = true)]
     quiet: bool,
@@ -302,11 +313,15 @@ pub fn run(global: GlobalArgs, command: ConnectedCommand) -> Result<String, Comm
         .build()
         .map_err(|e| CommandError(format!("cannot start the async runtime: {e}")))?;
     let mut output = runtime.block_on(async {
-        let conn = Connection::open(&uri, &CredentialSources::from_process())
-            .await
-            .map_err(|e| {
-                CommandError(format!("failed to connect to the hypervisor\nerror: {e}"))
-            })?;
+        let timeouts = global
+            .timeout
+            .map_or_else(Timeouts::default, Timeouts::with_call_limit);
+        let conn =
+            Connection::open_with_timeouts(&uri, &CredentialSources::from_process(), timeouts)
+                .await
+                .map_err(|e| {
+                    CommandError(format!("failed to connect to the hypervisor\nerror: {e}"))
+                })?;
         let result = execute(&conn, command).await;
         if let Err(e) = conn.close().await {
             tracing::debug!("logout failed: {e}");
