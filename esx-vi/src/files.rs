@@ -13,7 +13,7 @@ use crate::error::TransportError;
 use crate::http::{excerpt, redirect_error, HttpTransport};
 
 /// A file on a datastore, written `[datastore] path/to/file.vmx` in the vSphere API.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct DatastorePath {
     /// The datastore name.
     pub datastore: String,
@@ -56,24 +56,51 @@ impl fmt::Display for DatastorePath {
 
 /// Why a `[datastore] path` string was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid datastore path {text:?}: expected \"[datastore] path/to/file\"")]
+#[error("invalid datastore path {text:?}: {reason}")]
 pub struct DatastorePathError {
     text: String,
+    reason: &'static str,
+}
+
+impl DatastorePathError {
+    /// What is wrong with the path.
+    pub fn reason(&self) -> &'static str {
+        self.reason
+    }
 }
 
 impl FromStr for DatastorePath {
     type Err = DatastorePathError;
 
+    /// Parses `[datastore] path`. A path that could leave its datastore or folder is refused: a
+    /// `..` or `.` component, or a path starting with `/` (an absolute one), as are control
+    /// characters.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let error = || DatastorePathError {
+        let error = |reason| DatastorePathError {
             text: text.to_owned(),
+            reason,
         };
-        let rest = text.trim().strip_prefix('[').ok_or_else(error)?;
-        let (datastore, path) = rest.split_once(']').ok_or_else(error)?;
+        const SHAPE: &str = "expected \"[datastore] path/to/file\"";
+        let rest = text.trim().strip_prefix('[').ok_or_else(|| error(SHAPE))?;
+        let (datastore, path) = rest.split_once(']').ok_or_else(|| error(SHAPE))?;
         if datastore.is_empty() {
-            return Err(error());
+            return Err(error(SHAPE));
         }
-        Ok(Self::new(datastore, path.trim()))
+        let path = path.trim();
+        if text.chars().any(char::is_control) {
+            return Err(error("it contains a control character"));
+        }
+        if path.starts_with('/') {
+            return Err(error(
+                "the path after the datastore must be relative to it, not start with '/'",
+            ));
+        }
+        if path.split('/').any(|part| part == ".." || part == ".") {
+            return Err(error(
+                "a '..' or '.' component is not allowed: a datastore path stays inside its datastore",
+            ));
+        }
+        Ok(Self::new(datastore, path))
     }
 }
 
@@ -428,6 +455,29 @@ mod tests {
         assert_eq!(root.to_string(), "[ds]");
         for bad in ["datastore1 x", "[ds x", "[] x"] {
             assert!(bad.parse::<DatastorePath>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn datastore_paths_that_could_leave_their_datastore_are_refused() {
+        for bad in [
+            "[ds] ../t4/x.vmdk",
+            "[ds] a/../../x",
+            "[ds] ..",
+            "[ds] ./x",
+            "[ds] /etc/passwd",
+            "[ds] a/\n/x",
+        ] {
+            let bad = bad.replace("\\n", "\n");
+            let err = bad.parse::<DatastorePath>().expect_err(&bad);
+            assert!(!err.to_string().contains('\n'), "{err}");
+        }
+        assert_eq!(
+            "[ds] ../x".parse::<DatastorePath>().unwrap_err().to_string(),
+            "invalid datastore path \"[ds] ../x\": a '..' or '.' component is not allowed: a datastore path stays inside its datastore"
+        );
+        for good in ["[ds] a..b/c", "[ds] .hidden/x", "[ds] dir/x.vmdk", "[ds]"] {
+            good.parse::<DatastorePath>().expect(good);
         }
     }
 

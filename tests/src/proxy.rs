@@ -60,6 +60,9 @@ pub enum Fault {
     Before(Arc<dyn Fn() + Send + Sync>),
     /// Forward, then answer with the server's body passed through this function.
     Rewrite(Arc<dyn Fn(Vec<u8>) -> Vec<u8> + Send + Sync>),
+    /// Forward the request's body passed through this function (e.g. to make the server fail
+    /// the call for real), and answer what the server answers.
+    RewriteRequest(Arc<dyn Fn(Vec<u8>) -> Vec<u8> + Send + Sync>),
 }
 
 impl fmt::Debug for Fault {
@@ -77,6 +80,7 @@ impl fmt::Debug for Fault {
             Fault::Body(body) => write!(f, "Body({} bytes)", body.len()),
             Fault::Before(_) => f.write_str("Before(..)"),
             Fault::Rewrite(_) => f.write_str("Rewrite(..)"),
+            Fault::RewriteRequest(_) => f.write_str("RewriteRequest(..)"),
         }
     }
 }
@@ -460,6 +464,12 @@ fn serve_connection(client: TcpStream, upstream: &str, shared: &Shared) -> io::R
                 writer.flush()?;
                 let _ = writer.shutdown(Shutdown::Both);
                 return Ok(());
+            }
+            Some(Fault::RewriteRequest(rewrite)) => {
+                let mut request = request;
+                request.body = rewrite(std::mem::take(&mut request.body));
+                let response = forward(upstream, &request)?;
+                writer.write_all(&response.to_bytes())?;
             }
             Some(Fault::Rewrite(rewrite)) => {
                 let mut response = forward(upstream, &request)?;
