@@ -228,3 +228,40 @@ async fn what_an_undo_could_not_remove_is_reported() {
     );
     assert!(find_dir(&datastore_dir(&sim), "undo-stuck").is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_domain_defined_without_uuid_gets_one_that_every_view_agrees_on() {
+    let sim = simulator(Model::Esx, WireStyle::Xsi);
+    let proxy = FaultProxy::start(&sim).unwrap();
+    let conn = open_through(&proxy).await;
+    let xml = domain_xml("no-uuid", "12345678-1234-1234-1234-000000000004", 256, 1)
+        .replace("  <uuid>12345678-1234-1234-1234-000000000004</uuid>\n", "");
+    assert!(!xml.contains("<uuid>"), "{xml}");
+    let defined = conn.define_xml(&xml).await.expect("defined");
+    let esx_driver::driver::Defined::Created(dom) = defined else {
+        panic!("a new domain: {defined:?}")
+    };
+    let uuid = dom.uuid.expect("the domain has a UUID");
+    assert_ne!(uuid, esx_driver::domain::Uuid::NIL);
+
+    // domuuid, dumpxml and a lookup by UUID agree.
+    let dumped = conn.domain_xml(&dom).await.unwrap();
+    assert!(dumped.contains(&format!("<uuid>{uuid}</uuid>")), "{dumped}");
+    let found = conn.lookup(&uuid.to_string()).await.expect("found by UUID");
+    assert_eq!(found.moref, dom.moref);
+    // The UUID is in the .vmx itself.
+    let vmx = std::fs::read_to_string(
+        find_dir(&datastore_dir(&sim), "no-uuid")
+            .expect("folder")
+            .join("no-uuid.vmx"),
+    )
+    .unwrap();
+    assert!(vmx.contains("uuid.bios = "), "{vmx}");
+
+    // Defining the dumped XML again updates the same domain.
+    let again = conn.define_xml(&dumped).await.expect("redefined");
+    assert!(
+        matches!(&again, esx_driver::driver::Defined::Updated(d) if d.moref == dom.moref),
+        "{again:?}"
+    );
+}

@@ -331,7 +331,18 @@ impl Connection {
                 .update_domain(&dom, &domain)
                 .await
                 .map(Defined::Updated),
-            None => self.create_domain(&domain).await.map(Defined::Created),
+            None => {
+                // A new domain gets its UUID now, as libvirt gives one, and the .vmx records it
+                // (uuid.bios): domuuid, dumpxml and lookups then agree, and the dumped XML
+                // defines the same domain again.
+                let mut domain = domain;
+                if domain.uuid.is_none() {
+                    domain.uuid = Some(Uuid::new_random().map_err(|e| {
+                        Error::Internal(format!("cannot generate a UUID for the domain: {e}"))
+                    })?);
+                }
+                self.create_domain(&domain).await.map(Defined::Created)
+            }
         }
     }
 
