@@ -216,6 +216,13 @@ impl Client {
         self.inner.http.request_count()
     }
 
+    /// Counts the logins of this client: a call that fails after this changed ran across a
+    /// re-login, so server-side state tied to the old session (a property collector, a paging
+    /// token) is gone.
+    pub(crate) fn session_generation(&self) -> u64 {
+        self.inner.generation.load(Ordering::Acquire)
+    }
+
     pub(crate) fn contexts(&self) -> &ContextCache {
         &self.inner.contexts
     }

@@ -207,6 +207,19 @@ impl fmt::Debug for TaskWait<'_> {
     }
 }
 
+/// How often one task wait builds a new property collector after the session was restored.
+const MAX_COLLECTOR_REBUILDS: u32 = 3;
+
+/// What a task wait keeps across property collectors (a re-login needs a new one).
+struct WaitState {
+    /// When the wait began, for its timeout.
+    started: Instant,
+    /// The questions already answered or reported.
+    answered: HashSet<String>,
+    /// The progress last reported.
+    last_progress: Option<TaskProgress>,
+}
+
 /// The longest one `WaitForUpdatesEx` call waits, so that a wait never outlives the request
 /// timeout and a deadline is checked regularly.
 const MAX_WAIT_SECONDS: u64 = 30;
@@ -366,22 +379,48 @@ impl Client {
         vm: Option<&ManagedObjectReference>,
         mut wait: TaskWait<'_>,
     ) -> Result<TaskInfo, Error> {
-        // A collector of our own: its filter and update versions are not shared with other waits.
-        let collector = methods::create_property_collector(self, self.service_content())
-            .await
-            .map_err(method_error("CreatePropertyCollector"))?;
-        let mut content = self.service_content().clone();
-        content.property_collector = collector.clone();
-        let result = self
-            .wait_with_collector(&content, task, vm, &mut wait)
-            .await;
-        if let Err(e) = methods::destroy_property_collector(self, &collector).await {
-            tracing::debug!(
-                "destroying the task's property collector failed: {}",
-                Error::from_method("DestroyPropertyCollector", e)
-            );
+        let mut state = WaitState {
+            started: Instant::now(),
+            answered: HashSet::new(),
+            last_progress: None,
+        };
+        let mut rebuilds = 0;
+        loop {
+            let generation = self.session_generation();
+            // A collector of our own: its filter and update versions are not shared with other
+            // waits.
+            let collector = methods::create_property_collector(self, self.service_content())
+                .await
+                .map_err(method_error("CreatePropertyCollector"))?;
+            let mut content = self.service_content().clone();
+            content.property_collector = collector.clone();
+            let result = self
+                .wait_with_collector(&content, task, vm, &mut wait, &mut state)
+                .await;
+            if let Err(e) = methods::destroy_property_collector(self, &collector).await {
+                tracing::debug!(
+                    "destroying the task's property collector failed: {}",
+                    Error::from_method("DestroyPropertyCollector", e)
+                );
+            }
+            match result {
+                // The session expired and the client logged in again: the collector and its
+                // filter went with the old session. The task itself runs on: wait for the same
+                // task again with a new collector (never start it again).
+                Err(error @ Error::Fault { .. })
+                    if self.session_generation() != generation
+                        && rebuilds < MAX_COLLECTOR_REBUILDS =>
+                {
+                    rebuilds += 1;
+                    tracing::info!(
+                        "the session was restored while waiting for task {} ({error}); \
+                         waiting for it again with a new property collector",
+                        task.value
+                    );
+                }
+                other => return other,
+            }
         }
-        result
     }
 
     async fn wait_with_collector(
@@ -390,6 +429,7 @@ impl Client {
         task: &ManagedObjectReference,
         vm: Option<&ManagedObjectReference>,
         wait: &mut TaskWait<'_>,
+        state: &mut WaitState,
     ) -> Result<TaskInfo, Error> {
         let mut spec = object_filter(task, &["info"]);
         if let Some(vm) = vm {
@@ -401,13 +441,13 @@ impl Client {
             .await
             .map_err(method_error("CreateFilter"))?;
 
-        let started = Instant::now();
+        let started = state.started;
         let mut version = String::new();
         let mut info: Option<TaskInfo> = None;
         let mut question: Option<VirtualMachineQuestionInfo> = None;
         let mut vm_name = vm.map(|v| v.value.clone()).unwrap_or_default();
-        let mut answered: HashSet<String> = HashSet::new();
-        let mut last_progress: Option<TaskProgress> = None;
+        let answered = &mut state.answered;
+        let last_progress = &mut state.last_progress;
         loop {
             let wait_seconds = match wait.timeout {
                 None => MAX_WAIT_SECONDS,
@@ -462,8 +502,8 @@ impl Client {
                 running: matches!(current.state, TaskInfoState::Running),
                 percent: current.progress,
             };
-            if last_progress != Some(progress) {
-                last_progress = Some(progress);
+            if *last_progress != Some(progress) {
+                *last_progress = Some(progress);
                 if let Some(callback) = wait.progress.as_mut() {
                     callback(progress);
                 }
