@@ -64,6 +64,21 @@ impl fmt::Debug for Client {
     }
 }
 
+/// Calls that only read, so that sending one twice changes nothing: they alone are sent again
+/// after a broken connection. `ContinueRetrievePropertiesEx` (which consumes its token) and
+/// `WaitForUpdatesEx` are not among them.
+const IDEMPOTENT_READS: [&str; 9] = [
+    "RetrieveServiceContent",
+    "RetrievePropertiesEx",
+    "RetrieveProperties",
+    "CurrentTime",
+    "FindByInventoryPath",
+    "FindByUuid",
+    "FindByDatastorePath",
+    "FindByIp",
+    "FindByDnsName",
+];
+
 /// Methods that must never trigger a transparent re-login.
 const SESSIONLESS_METHODS: [&str; 3] = ["RetrieveServiceContent", "Login", "Logout"];
 
@@ -239,14 +254,39 @@ impl Client {
         let may_retry = !SESSIONLESS_METHODS.contains(&request.method)
             && lock(&self.inner.credentials).is_some();
         if !may_retry {
-            return self.inner.http.send(request).await;
+            return self.send_retrying_reads(request).await;
         }
-        let response = self.inner.http.send(request.clone()).await?;
+        let response = self.send_retrying_reads(request.clone()).await?;
+        // A NotAuthenticated answer means the server did nothing: even a task-starting call is
+        // safe to send again once logged in.
         if is_not_authenticated(&response.envelope) && self.restore_session(generation).await {
             tracing::debug!(method = request.method, "retrying after logging in again");
-            return self.inner.http.send(request).await;
+            return self.send_retrying_reads(request).await;
         }
         Ok(response)
+    }
+
+    /// Sends a request; a read that changes nothing on the server ([`IDEMPOTENT_READS`]) is
+    /// sent once more when the connection broke before its answer (a pooled connection the
+    /// server had closed, a reset). Any other call is never sent twice: the server may have
+    /// received it and started a task.
+    async fn send_retrying_reads(
+        &self,
+        request: SoapRequest,
+    ) -> Result<SoapResponse, TransportError> {
+        if !IDEMPOTENT_READS.contains(&request.method) {
+            return self.inner.http.send(request).await;
+        }
+        match self.inner.http.send(request.clone()).await {
+            Err(TransportError::Connect { reason, .. }) => {
+                tracing::debug!(
+                    method = request.method,
+                    "the connection broke ({reason}); sending the read once more"
+                );
+                self.inner.http.send(request).await
+            }
+            other => other,
+        }
     }
 }
 
