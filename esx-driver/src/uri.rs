@@ -385,9 +385,13 @@ pub enum UriError {
     /// No host.
     #[error("URI is missing the server part")]
     MissingServer,
-    /// A port that is no number in 1..65535.
+    /// A port that is a number, but not in 1..65535.
     #[error("URI has unexpected port value '{0}' (should be [1..65535])")]
     InvalidPort(String),
+    /// A port that is not a number at all. It is not shown: in `user:password@host` with the
+    /// `@` forgotten, it is the password.
+    #[error("URI has a port that is not a number (should be [1..65535]); if the part before the host is 'user:password', the '@' after it is missing")]
+    PortNotANumber,
     /// A host part that is no host name or IP address.
     #[error("URI has an invalid server part '{server}': {reason}")]
     InvalidServer {

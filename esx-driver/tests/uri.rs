@@ -251,7 +251,7 @@ const BAD: &[(&str, &str)] = &[
     ("esx://:443/", "URI is missing the server part"),
     ("esx://@esx1/", "URI has an empty user name before '@'"),
     ("esx://:secret@esx1/", "URI has an empty user name before '@'"),
-    ("esx://esx1:abc/", "URI has unexpected port value 'abc' (should be [1..65535])"),
+    ("esx://esx1:abc/", "URI has a port that is not a number (should be [1..65535]); if the part before the host is 'user:password', the '@' after it is missing"),
     ("esx://esx1:0/", "URI has unexpected port value '0' (should be [1..65535])"),
     ("esx://esx1:65536/", "URI has unexpected port value '65536' (should be [1..65535])"),
     ("esx://esx1:-1/", "URI has unexpected port value '-1' (should be [1..65535])"),

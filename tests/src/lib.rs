@@ -16,6 +16,7 @@
 //! need to arrange or inspect the simulator below any client library; [`proxy`] puts a fault-injection
 //! proxy between a client and the simulator.
 
+pub mod fuzz;
 pub mod proxy;
 pub mod raw;
 mod simulator;

@@ -111,6 +111,20 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
 
 /// Reads a whole document into its root element.
 pub fn parse_xml_tree(text: &str) -> Result<XmlElement<'_>, XmlSyntaxError> {
+    // XML allows no control character but tab, line feed and carriage return (libxml2, which
+    // libvirt reads with, refuses them); quick-xml does not check.
+    if let Some(offset) = text.find(|c: char| c < ' ' && !matches!(c, '\t' | '\n' | '\r')) {
+        let (line, column) = position(text, offset);
+        let c = text[offset..].chars().next().unwrap_or('\0');
+        return Err(XmlSyntaxError {
+            line,
+            column,
+            message: format!(
+                "the control character U+{:04X} is not allowed in XML",
+                c as u32
+            ),
+        });
+    }
     let mut reader = EventSource::new(text);
 
     let error_at = |offset: u64, message: String| {
@@ -615,6 +629,14 @@ mod tests {
         // Declarations are not attributes.
         let root = parse_xml_tree("<a xmlns:p='urn:p' x='1'/>").unwrap();
         assert_eq!(root.attributes.len(), 1);
+    }
+
+    #[test]
+    fn control_characters_are_not_xml() {
+        let err = parse_xml_tree("<a>\n x\u{0}</a>").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 3));
+        assert!(err.message.contains("U+0000"), "{err}");
+        assert!(parse_xml_tree("<a>\t\r\n</a>").is_ok());
     }
 
     #[test]

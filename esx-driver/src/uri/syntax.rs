@@ -100,6 +100,13 @@ impl Authority {
         }
         let port = match port {
             None | Some("") => None,
+            Some(port)
+                if !port
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b == b'-' || b == b'+') =>
+            {
+                return Err(UriError::PortNotANumber)
+            }
             Some(port) => Some(parse_port(port).ok_or_else(|| UriError::InvalidPort(port.into()))?),
         };
         Ok(Authority {
