@@ -25,6 +25,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use config::{AuthConfig, CredentialSet};
+use esx_vi::local_file::{check_regular, LocalFileError};
 /// A password, redacted in `Debug` and `Display`: the client's own type, so credentials pass to
 /// [`esx_vi::Credentials`] as they are.
 pub use esx_vi::Secret;
@@ -305,6 +306,11 @@ impl CredentialSources {
             );
         let mut skipped = Vec::new();
         for (path, origin) in candidates {
+            // Checked before opening: opening a FIFO would wait for a writer.
+            if let Err(LocalFileError::NotRegular { kind }) = check_regular(&path) {
+                skipped.push((path, format!("not a regular file (it is {kind})")));
+                continue;
+            }
             match std::fs::File::open(&path) {
                 Ok(_) => {
                     return AuthFileSearch {
@@ -338,10 +344,18 @@ impl CredentialSources {
                     origin: Some(*origin),
                     source,
                 },
+                AuthError::NotRegularFile { path, kind, .. } => AuthError::NotRegularFile {
+                    path,
+                    origin: Some(*origin),
+                    kind,
+                },
                 other => other,
             })?),
             None => None,
         };
+        if let Some((path, _)) = &search.file {
+            warn_once_if_exposed(path);
+        }
         let set = match &config {
             Some(config) => config.credentials_for(request.services(), &request.host)?,
             None => None,
@@ -425,6 +439,50 @@ impl fmt::Debug for CredentialSources {
     }
 }
 
+/// Why an `auth.conf` is unsafe to keep passwords in: it can be read or written by users other
+/// than its owner (the way ssh judges a private key). `None` when only its owner has access, or
+/// on systems without Unix permissions.
+pub fn exposed_auth_file(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        if mode & 0o077 == 0 {
+            return None;
+        }
+        let who = match (mode & 0o070 != 0, mode & 0o007 != 0) {
+            (true, true) => "its group and other users",
+            (true, false) => "its group",
+            _ => "other users",
+        };
+        Some(format!(
+            "Auth file '{}' can be read or written by {who} (permissions {mode:04o}), and it holds \
+             passwords: restrict it with 'chmod 600 {}'",
+            path.display(),
+            path.display()
+        ))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// Warns (once per file and process) about an auth file that others can read or write.
+fn warn_once_if_exposed(path: &Path) {
+    static WARNED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    let Some(warning) = exposed_auth_file(path) else {
+        return;
+    };
+    let mut warned = WARNED.lock().unwrap_or_else(|e| e.into_inner());
+    if warned.iter().any(|p| p == path) {
+        return;
+    }
+    warned.push(path.to_owned());
+    tracing::warn!("{warning}");
+}
+
 fn set_path(set: &Option<CredentialSet<'_>>) -> PathBuf {
     set.map(|set| set.path().to_owned()).unwrap_or_default()
 }
@@ -468,6 +526,16 @@ pub enum AuthError {
         origin: Option<AuthFileOrigin>,
         /// Why it could not be read.
         source: io::Error,
+    },
+    /// The `auth.conf` path names a FIFO, a device, a directory...: refused before opening it.
+    #[error("Cannot read auth file '{}'{}: it is not a regular file (it is {kind}); give the path of an ordinary file", path.display(), origin.map(|o| format!(" ({o})")).unwrap_or_default())]
+    NotRegularFile {
+        /// The path.
+        path: PathBuf,
+        /// How it was chosen, when known.
+        origin: Option<AuthFileOrigin>,
+        /// What it is instead.
+        kind: String,
     },
     /// The `auth.conf` is larger than libvirt's limit.
     #[error("Auth file '{}' is larger than 1 MiB", path.display())]

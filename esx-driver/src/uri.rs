@@ -385,9 +385,13 @@ pub enum UriError {
     /// No host.
     #[error("URI is missing the server part")]
     MissingServer,
-    /// A port that is no number in 1..65535.
+    /// A port that is a number, but not in 1..65535.
     #[error("URI has unexpected port value '{0}' (should be [1..65535])")]
     InvalidPort(String),
+    /// A port that is not a number at all. It is not shown: in `user:password@host` with the
+    /// `@` forgotten, it is the password.
+    #[error("URI has a port that is not a number (should be [1..65535]); if the part before the host is 'user:password', the '@' after it is missing")]
+    PortNotANumber,
     /// A host part that is no host name or IP address.
     #[error("URI has an invalid server part '{server}': {reason}")]
     InvalidServer {
@@ -413,9 +417,15 @@ pub enum UriError {
         /// Which part of the URI.
         part: &'static str,
     },
-    /// A control character (tab, newline, ...) anywhere.
-    #[error("URI contains a control character (write it percent-escaped, e.g. %09 for a tab)")]
-    ControlCharacter,
+    /// A control character (tab, newline, NUL, escape...), written as it is or percent-escaped
+    /// (`%0A`). It would reach the terminal in messages or the server in requests, so it is
+    /// refused wherever it is; the message names the part but never shows the character.
+    #[error("URI contains a control character in the {part}: control characters (tab, newline, NUL, escape...) are not allowed, written as they are or percent-escaped")]
+    ControlCharacter {
+        /// Where: `text as written`, `user name`, `password`, `server part`, `path`,
+        /// `value of query parameter 'transport'`...
+        part: String,
+    },
     /// A known parameter with a value it cannot take.
     #[error("Query parameter '{name}' has unexpected value '{value}' (should be {expected})")]
     InvalidParameter {

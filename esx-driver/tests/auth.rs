@@ -535,3 +535,125 @@ fn an_auth_file_that_was_named_must_be_readable_and_valid() {
         );
     }
 }
+
+/// Resolves on another thread, failing the test if it does not finish in time (a FIFO opened
+/// for reading would block forever).
+fn resolve_within(
+    sources: CredentialSources,
+    uri: &str,
+    limit: std::time::Duration,
+) -> Result<esx_driver::auth::Credentials, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let request = request(uri);
+    std::thread::spawn(move || {
+        let _ = tx.send(sources.resolve(&request).map_err(|e| e.to_string()));
+    });
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("resolving credentials for {uri} blocked"))
+}
+
+#[cfg(unix)]
+#[test]
+fn an_auth_file_that_is_a_fifo_or_a_device_is_refused_without_blocking() {
+    let s = Scratch::new();
+    let fifo = s.path("fifo.conf");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|status| status.success()), "mkfifo");
+    let limit = std::time::Duration::from_secs(10);
+    let fifo_text = fifo.display().to_string();
+    for (env, uri, origin) in [
+        (
+            vec![("LIBVIRT_AUTH_FILE", fifo_text.as_str())],
+            "esx://h/".to_owned(),
+            "named by $LIBVIRT_AUTH_FILE",
+        ),
+        (
+            vec![],
+            format!("esx://h/?authfile={fifo_text}"),
+            "named by the URI's authfile parameter",
+        ),
+        (
+            vec![("LIBVIRT_AUTH_FILE", "/dev/zero")],
+            "esx://h/".to_owned(),
+            "named by $LIBVIRT_AUTH_FILE",
+        ),
+    ] {
+        let sources = CredentialSources::isolated().with_env_vars(env.clone());
+        let message = resolve_within(sources, &uri, limit).unwrap_err();
+        assert!(message.contains("not a regular file"), "{message}");
+        assert!(message.contains(origin), "{message}");
+    }
+    // A FIFO where the user's auth.conf would be is passed over, not opened.
+    let xdg = s.path("xdg");
+    std::fs::create_dir_all(xdg.join("libvirt")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(xdg.join("libvirt/auth.conf"))
+        .status();
+    assert!(made.is_ok_and(|status| status.success()), "mkfifo");
+    let sources = CredentialSources::isolated()
+        .with_env_vars([("XDG_CONFIG_HOME", xdg.display().to_string())]);
+    let message = resolve_within(sources, "esx://h/", limit).unwrap_err();
+    assert!(
+        message.contains("not a regular file (it is a named pipe (FIFO))"),
+        "{message}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_auth_file_others_can_read_is_warned_about_once() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    let s = Scratch::new();
+    let conf = s.write(
+        "auth.conf",
+        "[credentials-x]\nusername=joe\npassword=secret\n[auth-esx-default]\ncredentials=x\n",
+    );
+    let private = s.write(
+        "private.conf",
+        "[credentials-x]\nusername=joe\npassword=secret\n[auth-esx-default]\ncredentials=x\n",
+    );
+    std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(esx_driver::auth::exposed_auth_file(&private).is_none());
+    let warning = esx_driver::auth::exposed_auth_file(&conf).expect("0644 is exposed");
+    assert!(warning.contains("permissions 0644"), "{warning}");
+    assert!(warning.contains("chmod 600"), "{warning}");
+
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        for path in [&conf, &conf, &private] {
+            let sources = CredentialSources::isolated()
+                .with_env_vars([("LIBVIRT_AUTH_FILE", path.display().to_string())]);
+            let credentials = sources.resolve(&request("esx://h/")).unwrap();
+            assert_eq!(credentials.user, "joe");
+        }
+    });
+    let logged = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(
+        logged.matches("can be read or written by").count(),
+        1,
+        "{logged}"
+    );
+    assert!(logged.contains("auth.conf"), "{logged}");
+    assert!(!logged.contains("private.conf"), "{logged}");
+    assert!(!logged.contains("secret"), "{logged}");
+}

@@ -64,6 +64,21 @@ impl fmt::Debug for Client {
     }
 }
 
+/// Calls that only read, so that sending one twice changes nothing: they alone are sent again
+/// after a broken connection. `ContinueRetrievePropertiesEx` (which consumes its token) and
+/// `WaitForUpdatesEx` are not among them.
+const IDEMPOTENT_READS: [&str; 9] = [
+    "RetrieveServiceContent",
+    "RetrievePropertiesEx",
+    "RetrieveProperties",
+    "CurrentTime",
+    "FindByInventoryPath",
+    "FindByUuid",
+    "FindByDatastorePath",
+    "FindByIp",
+    "FindByDnsName",
+];
+
 /// Methods that must never trigger a transparent re-login.
 const SESSIONLESS_METHODS: [&str; 3] = ["RetrieveServiceContent", "Login", "Logout"];
 
@@ -124,6 +139,7 @@ impl Client {
     }
 
     async fn login_once(&self, credentials: &Credentials) -> Result<UserSession, Error> {
+        refuse_control_characters(credentials)?;
         let user = credentials.user().to_owned();
         let password = credentials.password().expose().to_owned();
         let session = methods::login(
@@ -215,6 +231,13 @@ impl Client {
         self.inner.http.request_count()
     }
 
+    /// Counts the logins of this client: a call that fails after this changed ran across a
+    /// re-login, so server-side state tied to the old session (a property collector, a paging
+    /// token) is gone.
+    pub(crate) fn session_generation(&self) -> u64 {
+        self.inner.generation.load(Ordering::Acquire)
+    }
+
     pub(crate) fn contexts(&self) -> &ContextCache {
         &self.inner.contexts
     }
@@ -231,14 +254,40 @@ impl Client {
         let may_retry = !SESSIONLESS_METHODS.contains(&request.method)
             && lock(&self.inner.credentials).is_some();
         if !may_retry {
-            return self.inner.http.send(request).await;
+            return self.send_retrying_reads(request).await;
         }
-        let response = self.inner.http.send(request.clone()).await?;
+        let response = self.send_retrying_reads(request.clone()).await?;
+        // A NotAuthenticated answer means the server did nothing: even a task-starting call is
+        // safe to send again once logged in.
         if is_not_authenticated(&response.envelope) && self.restore_session(generation).await {
             tracing::debug!(method = request.method, "retrying after logging in again");
-            return self.inner.http.send(request).await;
+            return self.send_retrying_reads(request).await;
         }
         Ok(response)
+    }
+
+    /// Sends a request; a read that changes nothing on the server ([`IDEMPOTENT_READS`]) is
+    /// sent once more when the connection broke before its answer (a pooled connection the
+    /// server had closed, a reset). Any other call is never sent twice: the server may have
+    /// received it and started a task.
+    async fn send_retrying_reads(
+        &self,
+        request: SoapRequest,
+    ) -> Result<SoapResponse, TransportError> {
+        if !IDEMPOTENT_READS.contains(&request.method) {
+            return self.inner.http.send(request).await;
+        }
+        match self.inner.http.send(request.clone()).await {
+            Err(TransportError::Connect { source, .. }) => {
+                tracing::debug!(
+                    method = request.method,
+                    "the connection broke ({}); sending the read once more",
+                    crate::Report(source.as_ref())
+                );
+                self.inner.http.send(request).await
+            }
+            other => other,
+        }
     }
 }
 
@@ -251,6 +300,24 @@ impl Transport for Client {
     ) -> impl Future<Output = Result<SoapResponse, TransportError>> + Send {
         self.send_restoring_session(request)
     }
+}
+
+/// A user name or password with a control character (a NUL, a newline...) is refused before it
+/// is sent: it cannot be a real account's, and it would land in the SOAP request as it is.
+fn refuse_control_characters(credentials: &Credentials) -> Result<(), Error> {
+    let bad = |what: &str| {
+        Error::InvalidArgument(format!(
+            "the {what} to log in with contains a control character (tab, newline, NUL, escape...): \
+             check where it comes from (the URI, auth.conf, ESX_PASSWORD)"
+        ))
+    };
+    if crate::text::first_control_char(credentials.user()).is_some() {
+        return Err(bad("user name"));
+    }
+    if crate::text::first_control_char(credentials.password().expose()).is_some() {
+        return Err(bad("password"));
+    }
+    Ok(())
 }
 
 /// Whether a response envelope is a `NotAuthenticated` fault.

@@ -65,6 +65,37 @@ pub enum TransportError {
         /// The beginning of the response body.
         excerpt: String,
     },
+    /// The server answered with a redirect (3xx). The client never follows one: a redirect could
+    /// send the `Login` body, password included, to another server.
+    #[error("{url} answered HTTP {status} to {method}, redirecting to {}: redirects are never followed; connect to the server's real SDK URL", location.as_deref().unwrap_or("(no Location header)"))]
+    Redirect {
+        /// The URL that was asked (never the redirect's target).
+        url: String,
+        /// The SOAP method or file operation.
+        method: String,
+        /// The HTTP status code (301, 302, 303, 307, 308...).
+        status: u16,
+        /// The `Location` header, control characters escaped.
+        location: Option<String>,
+    },
+    /// The response was longer than the client accepts ([`ConnectOptions::max_response_size`](crate::ConnectOptions::max_response_size)).
+    #[error("the response of {url} to {method} is larger than {}, the most one SOAP response may have: the server is broken or hostile (raise ConnectOptions::max_response_size only if you trust it)", describe_size(*limit))]
+    ResponseTooLarge {
+        /// The URL of the request.
+        url: String,
+        /// The SOAP method.
+        method: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// No connection (TCP and TLS handshake) could be set up within the connect timeout.
+    #[error("connecting to {url} timed out after {}: is the server up and reachable? (the limit is ConnectOptions::connect_timeout)", describe(timeout))]
+    ConnectTimeout {
+        /// The server URL.
+        url: String,
+        /// The connect timeout.
+        timeout: Duration,
+    },
     /// The request did not finish within its timeout.
     #[error("{method} to {url} timed out after {}", describe(timeout))]
     Timeout {
@@ -109,6 +140,16 @@ fn describe(timeout: &Duration) -> String {
         format!("{} s", timeout.as_secs())
     } else {
         format!("{} ms", timeout.as_millis())
+    }
+}
+
+/// `256 MiB`, `1 KiB` or `1000 bytes`.
+pub(crate) fn describe_size(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    match bytes {
+        b if b >= KIB * KIB && b % (KIB * KIB) == 0 => format!("{} MiB", b / (KIB * KIB)),
+        b if b >= KIB && b % KIB == 0 => format!("{} KiB", b / KIB),
+        b => format!("{b} bytes"),
     }
 }
 
@@ -264,7 +305,8 @@ impl Error {
 
     fn from_fault(method: &'static str, fault: SoapFault) -> Self {
         let fault_type = fault.fault_type_name().unwrap_or("ServerFault").to_owned();
-        let message = fault.fault_string.clone();
+        // The server's words, safe to print (the typed fault keeps them as sent).
+        let message = crate::text::escape_controls(&fault.fault_string).into_owned();
         Self::Fault {
             method,
             fault_type,

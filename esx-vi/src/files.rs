@@ -10,10 +10,10 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use url::Url;
 
 use crate::error::TransportError;
-use crate::http::{excerpt, HttpTransport};
+use crate::http::{excerpt, redirect_error, HttpTransport};
 
 /// A file on a datastore, written `[datastore] path/to/file.vmx` in the vSphere API.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct DatastorePath {
     /// The datastore name.
     pub datastore: String,
@@ -56,24 +56,51 @@ impl fmt::Display for DatastorePath {
 
 /// Why a `[datastore] path` string was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid datastore path {text:?}: expected \"[datastore] path/to/file\"")]
+#[error("invalid datastore path {text:?}: {reason}")]
 pub struct DatastorePathError {
     text: String,
+    reason: &'static str,
+}
+
+impl DatastorePathError {
+    /// What is wrong with the path.
+    pub fn reason(&self) -> &'static str {
+        self.reason
+    }
 }
 
 impl FromStr for DatastorePath {
     type Err = DatastorePathError;
 
+    /// Parses `[datastore] path`. A path that could leave its datastore or folder is refused: a
+    /// `..` or `.` component, or a path starting with `/` (an absolute one), as are control
+    /// characters.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let error = || DatastorePathError {
+        let error = |reason| DatastorePathError {
             text: text.to_owned(),
+            reason,
         };
-        let rest = text.trim().strip_prefix('[').ok_or_else(error)?;
-        let (datastore, path) = rest.split_once(']').ok_or_else(error)?;
+        const SHAPE: &str = "expected \"[datastore] path/to/file\"";
+        let rest = text.trim().strip_prefix('[').ok_or_else(|| error(SHAPE))?;
+        let (datastore, path) = rest.split_once(']').ok_or_else(|| error(SHAPE))?;
         if datastore.is_empty() {
-            return Err(error());
+            return Err(error(SHAPE));
         }
-        Ok(Self::new(datastore, path.trim()))
+        let path = path.trim();
+        if text.chars().any(char::is_control) {
+            return Err(error("it contains a control character"));
+        }
+        if path.starts_with('/') {
+            return Err(error(
+                "the path after the datastore must be relative to it, not start with '/'",
+            ));
+        }
+        if path.split('/').any(|part| part == ".." || part == ".") {
+            return Err(error(
+                "a '..' or '.' component is not allowed: a datastore path stays inside its datastore",
+            ));
+        }
+        Ok(Self::new(datastore, path))
     }
 }
 
@@ -146,14 +173,18 @@ impl HttpTransport {
         if let Some(range) = range {
             request = request.header(reqwest::header::RANGE, range.header_value());
         }
-        let no_timeout = std::time::Duration::ZERO;
+        // No limit on the whole transfer, but on a pause in it (the client's read timeout).
+        let idle = self.idle_timeout();
         let response = request
             .send()
             .await
-            .map_err(|e| self.map_error(e, &url, &operation, no_timeout))?;
+            .map_err(|e| self.map_error(e, &url, &operation, idle))?;
         let status = response.status();
+        if status.is_redirection() {
+            return Err(redirect_error(&url, &operation, &response));
+        }
         if !status.is_success() {
-            let body = response.bytes().await.unwrap_or_default();
+            let body = error_page(response).await;
             return Err(file_status_error(&url, &operation, status, &body));
         }
         // A server that ignores Range answers 200 with the whole file: skip and cut locally.
@@ -173,7 +204,7 @@ impl HttpTransport {
         progress(TransferProgress { transferred, total });
         let mut body = response.bytes_stream();
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| self.map_error(e, &url, &operation, no_timeout))?;
+            let chunk = chunk.map_err(|e| self.map_error(e, &url, &operation, idle))?;
             let mut data: &[u8] = &chunk;
             if skip > 0 {
                 let n = skip.min(data.len() as u64) as usize;
@@ -267,14 +298,32 @@ impl HttpTransport {
             .body(reqwest::Body::wrap_stream(stream))
             .send()
             .await
-            .map_err(|e| self.map_error(e, &url, &operation, std::time::Duration::ZERO))?;
+            .map_err(|e| self.map_error(e, &url, &operation, self.idle_timeout()))?;
         let status = response.status();
+        if status.is_redirection() {
+            return Err(redirect_error(&url, &operation, &response));
+        }
         if !status.is_success() {
-            let body = response.bytes().await.unwrap_or_default();
+            let body = error_page(response).await;
             return Err(file_status_error(&url, &operation, status, &body));
         }
         Ok(length)
     }
+}
+
+/// The beginning of an error answer's body (at most 64 KiB, enough for its excerpt): an error
+/// page is never read to its end, which a hostile server might never send.
+async fn error_page(mut response: reqwest::Response) -> Vec<u8> {
+    const MAX_ERROR_PAGE: usize = 64 * 1024;
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        body.extend_from_slice(&chunk);
+        if body.len() >= MAX_ERROR_PAGE {
+            body.truncate(MAX_ERROR_PAGE);
+            break;
+        }
+    }
+    body
 }
 
 fn file_status_error(
@@ -410,6 +459,29 @@ mod tests {
         assert_eq!(root.to_string(), "[ds]");
         for bad in ["datastore1 x", "[ds x", "[] x"] {
             assert!(bad.parse::<DatastorePath>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn datastore_paths_that_could_leave_their_datastore_are_refused() {
+        for bad in [
+            "[ds] ../t4/x.vmdk",
+            "[ds] a/../../x",
+            "[ds] ..",
+            "[ds] ./x",
+            "[ds] /etc/passwd",
+            "[ds] a/\n/x",
+        ] {
+            let bad = bad.replace("\\n", "\n");
+            let err = bad.parse::<DatastorePath>().expect_err(&bad);
+            assert!(!err.to_string().contains('\n'), "{err}");
+        }
+        assert_eq!(
+            "[ds] ../x".parse::<DatastorePath>().unwrap_err().to_string(),
+            "invalid datastore path \"[ds] ../x\": a '..' or '.' component is not allowed: a datastore path stays inside its datastore"
+        );
+        for good in ["[ds] a..b/c", "[ds] .hidden/x", "[ds] dir/x.vmdk", "[ds]"] {
+            good.parse::<DatastorePath>().expect(good);
         }
     }
 

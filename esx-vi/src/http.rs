@@ -14,6 +14,7 @@ use url::Url;
 use crate::error::{find_rustls_error, TransportError};
 use crate::options::ConnectOptions;
 use crate::redact::redact_passwords;
+use crate::text::escape_controls;
 use crate::tls::{PresentedCertificates, RecordingVerifier};
 
 /// The name of the session cookie ESX and vCenter set at `Login`.
@@ -33,6 +34,8 @@ pub(crate) struct HttpTransport {
     cookie: Mutex<Option<String>>,
     in_flight: Semaphore,
     request_timeout: Duration,
+    connect_timeout: Duration,
+    max_response_size: u64,
     presented: Arc<PresentedCertificates>,
     requests: AtomicU64,
 }
@@ -64,8 +67,14 @@ impl HttpTransport {
         let presented = Arc::new(PresentedCertificates::default());
         let mut builder = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
+            // Bounds a pause in any answer, datastore transfers included (which have no overall
+            // limit), so a stalled server never hangs the client.
+            .read_timeout(options.request_timeout)
             .user_agent(options.user_agent.clone())
             .pool_max_idle_per_host(options.max_in_flight)
+            // Never follow a redirect (as libvirt, which sets CURLOPT_FOLLOWLOCATION to 0): a
+            // 307/308 would send the Login body, password included, wherever it points.
+            .redirect(reqwest::redirect::Policy::none())
             .no_proxy();
         if base.scheme() == "https" {
             let tls = RecordingVerifier::new(&options.tls, presented.clone())
@@ -85,6 +94,8 @@ impl HttpTransport {
             cookie: Mutex::new(None),
             in_flight: Semaphore::new(options.max_in_flight.max(1)),
             request_timeout: options.request_timeout,
+            connect_timeout: options.connect_timeout,
+            max_response_size: options.max_response_size,
             presented,
             requests: AtomicU64::new(0),
         })
@@ -98,6 +109,11 @@ impl HttpTransport {
     /// The server's base URL (`https://host:port/`).
     pub(crate) fn base_url(&self) -> &Url {
         &self.base
+    }
+
+    /// The longest pause in an answer before it fails (the request timeout).
+    pub(crate) fn idle_timeout(&self) -> Duration {
+        self.request_timeout
     }
 
     /// The underlying HTTP client, for datastore file transfers.
@@ -128,6 +144,43 @@ impl HttpTransport {
             .clone()
     }
 
+    /// Reads a SOAP response's body, counting while it streams in: a `Content-Length` above the
+    /// limit fails at once, and a body (chunked or not) that grows past it fails at that byte.
+    async fn read_capped_body(
+        &self,
+        mut response: reqwest::Response,
+        method: &str,
+    ) -> Result<Vec<u8>, TransportError> {
+        let too_large = || TransportError::ResponseTooLarge {
+            url: self.sdk.to_string(),
+            method: method.to_owned(),
+            limit: self.max_response_size,
+        };
+        if response
+            .content_length()
+            .is_some_and(|length| length > self.max_response_size)
+        {
+            return Err(too_large());
+        }
+        // Reserve what the server announces, within reason: a claimed length is not yet data.
+        let mut body = Vec::with_capacity(
+            response
+                .content_length()
+                .map_or(64 * 1024, |length| length.min(1 << 20) as usize),
+        );
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.map_error(e, &self.sdk, method, self.request_timeout))?
+        {
+            if (body.len() + chunk.len()) as u64 > self.max_response_size {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
     pub(crate) fn forget_session_cookie(&self) {
         *self.cookie.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
@@ -150,6 +203,12 @@ impl HttpTransport {
         timeout: Duration,
     ) -> TransportError {
         let url_text = url.as_str().to_owned();
+        if error.is_timeout() && error.is_connect() {
+            return TransportError::ConnectTimeout {
+                url: url_text,
+                timeout: self.connect_timeout,
+            };
+        }
         if error.is_timeout() {
             return TransportError::Timeout {
                 url: url_text,
@@ -213,10 +272,10 @@ impl HttpTransport {
             .map_err(|e| self.map_error(e, &self.sdk, method, self.request_timeout))?;
         self.remember_session_cookie(response.headers());
         let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.map_error(e, &self.sdk, method, self.request_timeout))?;
+        if status.is_redirection() {
+            return Err(redirect_error(response.url(), method, &response));
+        }
+        let body = self.read_capped_body(response, method).await?;
         if tracing::enabled!(tracing::Level::TRACE) {
             tracing::trace!(status = status.as_u16(), body = %redact_passwords(&String::from_utf8_lossy(&body)), "SOAP response");
         }
@@ -227,9 +286,7 @@ impl HttpTransport {
                 bytes = body.len(),
                 "SOAP response"
             );
-            return Ok(SoapResponse {
-                envelope: body.to_vec(),
-            });
+            return Ok(SoapResponse { envelope: body });
         }
         Err(TransportError::HttpStatus {
             url: self.sdk.to_string(),
@@ -252,6 +309,25 @@ impl Transport for HttpTransport {
     }
 }
 
+/// The error for a 3xx answer to a request for `url`: the status and where it pointed, never
+/// followed.
+pub(crate) fn redirect_error(
+    url: &Url,
+    method: &str,
+    response: &reqwest::Response,
+) -> TransportError {
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .map(|value| escape_controls(&String::from_utf8_lossy(value.as_bytes())).into_owned());
+    TransportError::Redirect {
+        url: url.to_string(),
+        method: method.to_owned(),
+        status: response.status().as_u16(),
+        location,
+    }
+}
+
 fn looks_like_soap(body: &[u8]) -> bool {
     let head = &body[..body.len().min(512)];
     String::from_utf8_lossy(head).contains("Envelope")
@@ -268,7 +344,7 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     if cut.is_empty() {
         cut.push_str("(empty body)");
     }
-    cut
+    escape_controls(&cut).into_owned()
 }
 
 /// The `vmware_soap_session=value` pair of a `Set-Cookie` header, if it sets that cookie.
@@ -370,6 +446,13 @@ mod tests {
         assert_eq!(excerpt(long.as_bytes()).len(), 203);
         assert_eq!(excerpt(b"a\n  b"), "a b");
         assert_eq!(excerpt(b""), "(empty body)");
+    }
+
+    #[test]
+    fn excerpt_escapes_what_would_drive_a_terminal() {
+        let page = "\u{1b}[2J\u{1b}[31mpwned\u{0}\nerror: forged";
+        let text = excerpt(page.as_bytes());
+        assert_eq!(text, "\\x1b[2J\\x1b[31mpwned\\x00 error: forged");
     }
 
     #[tokio::test]

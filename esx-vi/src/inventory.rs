@@ -16,7 +16,7 @@ pub use host_context::{HostContext, UnresolvedPath};
 
 use crate::client::Client;
 use crate::error::{method_error, Error};
-use crate::property::container_view_filter;
+use crate::property::{container_view_filter, PassError};
 
 /// A generated managed-object property struct (`VirtualMachineProperties`...) and the managed
 /// object type it describes, so that listings can be typed.
@@ -66,14 +66,52 @@ impl Client {
         root: &ManagedObjectReference,
         properties: &[&str],
     ) -> Result<Vec<P>, Error> {
-        let view = self.create_container_view(root, P::TYPE_NAME).await?;
-        let result = self
-            .retrieve_typed::<P>(&[container_view_filter(&view, P::TYPE_NAME, properties)])
-            .await;
-        let destroyed = self.destroy_view(&view).await;
-        let objects = result?;
-        destroyed?;
-        Ok(objects)
+        let contents = self
+            .retrieve_through_view(root, P::TYPE_NAME, properties)
+            .await?;
+        contents
+            .into_iter()
+            .map(|content| {
+                P::try_from(content).map_err(|source| Error::Decode {
+                    method: "RetrievePropertiesEx",
+                    source,
+                })
+            })
+            .collect()
+    }
+
+    /// Retrieves `properties` of every `type_name` object below `root` through a ContainerView.
+    /// The view belongs to the session: when the session is restored during the retrieval, the
+    /// view and the paging token are gone, and the whole retrieval runs again once with a new
+    /// view (one consistent snapshot, never two halves).
+    async fn retrieve_through_view(
+        &self,
+        root: &ManagedObjectReference,
+        type_name: &str,
+        properties: &[&str],
+    ) -> Result<Vec<ObjectContent>, Error> {
+        let mut restarted = false;
+        loop {
+            let view = self.create_container_view(root, type_name).await?;
+            let result = self
+                .retrieve_pass(&[container_view_filter(&view, type_name, properties)])
+                .await;
+            let destroyed = self.destroy_view(&view).await;
+            match result {
+                Err(PassError::SessionLost(error)) if !restarted => {
+                    restarted = true;
+                    tracing::info!(
+                        "the session was restored during a retrieval and its view and paging \
+                         token went with the old one ({error}); retrieving again"
+                    );
+                }
+                Err(error) => return Err(error.into_error()),
+                Ok(objects) => {
+                    destroyed?;
+                    return Ok(objects);
+                }
+            }
+        }
     }
 
     /// The objects of type `P::TYPE_NAME` that `from`'s reference property `via` names, with
@@ -211,13 +249,9 @@ impl Client {
         name: &str,
     ) -> Result<Vec<ManagedObjectReference>, Error> {
         let root = self.service_content().root_folder.clone();
-        let view = self.create_container_view(&root, P::TYPE_NAME).await?;
-        let result = self
-            .retrieve(&[container_view_filter(&view, P::TYPE_NAME, &["name"])])
-            .await;
-        let destroyed = self.destroy_view(&view).await;
-        let contents = result?;
-        destroyed?;
+        let contents = self
+            .retrieve_through_view(&root, P::TYPE_NAME, &["name"])
+            .await?;
         Ok(contents
             .into_iter()
             .filter(|c| {

@@ -12,11 +12,13 @@ pub mod error;
 mod files;
 mod http;
 pub mod inventory;
+pub mod local_file;
 pub mod options;
 pub mod property;
 pub mod redact;
 pub mod secret;
 pub mod task;
+pub mod text;
 pub mod tls;
 
 pub use client::Client;

@@ -11,9 +11,19 @@ use crate::tls::{Thumbprint, TlsVerification};
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 8;
 /// The default number of objects a property-collector page asks for (vCenter's own page size).
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
+/// The default limit on establishing a connection (TCP and TLS handshake): a host that does not
+/// answer is reported in seconds, not minutes.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// The default limit on one call, from sending it to the end of its answer (and, for datastore
+/// transfers, on a pause in the data): long, since uploads and some calls are slow.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+/// The default limit on one SOAP response: far above any real answer (a page of 10,000 VMs'
+/// configurations is a few tens of MiB), low enough that a broken or hostile server cannot
+/// exhaust memory.
+pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 256 * 1024 * 1024;
 
 /// Options for [`Client::connect`](crate::Client::connect). Start from [`ConnectOptions::new`]
-/// (verification on, no proxy, 30 s connect timeout, 5 min request timeout) and change what you need.
+/// (verification on, no proxy, 15 s connect timeout, 5 min request timeout) and change what you need.
 #[derive(Clone, Debug)]
 pub struct ConnectOptions {
     pub(crate) tls: TlsVerification,
@@ -23,6 +33,7 @@ pub struct ConnectOptions {
     pub(crate) user_agent: String,
     pub(crate) max_in_flight: usize,
     pub(crate) page_size: u32,
+    pub(crate) max_response_size: u64,
     pub(crate) credentials: Option<Credentials>,
 }
 
@@ -31,19 +42,21 @@ impl Default for ConnectOptions {
         Self {
             tls: TlsVerification::SystemRoots,
             proxy: None,
-            connect_timeout: Duration::from_secs(30),
-            request_timeout: Duration::from_secs(300),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
             user_agent: concat!("esx-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             page_size: DEFAULT_PAGE_SIZE,
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             credentials: None,
         }
     }
 }
 
 impl ConnectOptions {
-    /// The defaults: TLS verified against the system roots, no proxy, 30 s connect timeout,
-    /// 5 min request timeout, 8 requests in flight, pages of 100 objects, no login.
+    /// The defaults: TLS verified against the system roots, no proxy, 15 s connect timeout,
+    /// 5 min request timeout, 8 requests in flight, pages of 100 objects, responses of at most
+    /// 256 MiB, no login.
     pub fn new() -> Self {
         Self::default()
     }
@@ -84,16 +97,28 @@ impl ConnectOptions {
         self
     }
 
-    /// How long establishing a TCP+TLS connection may take.
+    /// How long establishing a TCP+TLS connection may take (default 15 s; at least 1 ms).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.connect_timeout = timeout.max(Duration::from_millis(1));
         self
     }
 
-    /// How long one SOAP request may take from sending to the end of its response.
+    /// How long one SOAP request may take from sending to the end of its response (default
+    /// 5 min; at least 1 ms). Datastore transfers, which may take hours, are not limited as a
+    /// whole, but fail when no data moves for this long.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.request_timeout = timeout;
+        self.request_timeout = timeout.max(Duration::from_millis(1));
         self
+    }
+
+    /// The connect timeout these options use.
+    pub fn connect_timeout_value(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// The request timeout these options use.
+    pub fn request_timeout_value(&self) -> Duration {
+        self.request_timeout
     }
 
     /// The `User-Agent` header.
@@ -105,6 +130,15 @@ impl ConnectOptions {
     /// How many SOAP requests may be in flight at once (at least 1).
     pub fn max_in_flight(mut self, max: usize) -> Self {
         self.max_in_flight = max.max(1);
+        self
+    }
+
+    /// The most bytes one SOAP response may have (default 256 MiB, at least 1 KiB): a longer one
+    /// fails the call with [`TransportError::ResponseTooLarge`](crate::TransportError), counted
+    /// while it streams in, so an endless body never fills memory. Datastore downloads stream to
+    /// their sink and have no such limit.
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.max_response_size = bytes.max(1024);
         self
     }
 

@@ -62,6 +62,22 @@ fn property_spec(type_name: &str, properties: &[&str]) -> PropertySpec {
     }
 }
 
+/// Why one pass of a paged retrieval failed.
+pub(crate) enum PassError {
+    /// The session was restored during the pass, which then failed: it may be started over.
+    SessionLost(Error),
+    /// Any other failure.
+    Failed(Error),
+}
+
+impl PassError {
+    pub(crate) fn into_error(self) -> Error {
+        match self {
+            PassError::SessionLost(error) | PassError::Failed(error) => error,
+        }
+    }
+}
+
 /// Where a paged retrieval stands.
 enum PageState {
     First(Vec<PropertyFilterSpec>),
@@ -101,16 +117,49 @@ impl Drop for PendingToken {
 
 impl Client {
     /// Retrieves all objects matching `specs`, following every page.
+    ///
+    /// A server keeps the rest of a paged result for the session that asked. When the session
+    /// expires between two pages, the client logs in again but the token is gone with the old
+    /// session: the retrieval then starts over from the first page, once, so that the result is
+    /// one consistent snapshot rather than two halves.
     pub async fn retrieve(
         &self,
         specs: &[PropertyFilterSpec],
     ) -> Result<Vec<ObjectContent>, Error> {
+        match self.retrieve_pass(specs).await {
+            Err(PassError::SessionLost(error)) => {
+                tracing::info!(
+                    "the session was restored while paging and the result set went with the \
+                     old one ({error}); retrieving again from the first page"
+                );
+                self.retrieve_pass(specs)
+                    .await
+                    .map_err(PassError::into_error)
+            }
+            other => other.map_err(PassError::into_error),
+        }
+    }
+
+    /// One pass over every page of `specs`. A SOAP fault after the session was restored during
+    /// the pass is `SessionLost`: what the pass relied on (a token, a view) may have gone with
+    /// the old session, and the caller may start over.
+    pub(crate) async fn retrieve_pass(
+        &self,
+        specs: &[PropertyFilterSpec],
+    ) -> Result<Vec<ObjectContent>, PassError> {
+        let generation = self.session_generation();
+        let classify = |error: Error| match error {
+            Error::Fault { .. } if self.session_generation() != generation => {
+                PassError::SessionLost(error)
+            }
+            other => PassError::Failed(other),
+        };
         let mut out = Vec::new();
-        let mut result = self.retrieve_first_page(specs).await?;
+        let mut result = self.retrieve_first_page(specs).await.map_err(classify)?;
         while let Some(page) = result {
             out.extend(page.objects);
             result = match page.token {
-                Some(token) => Some(self.retrieve_next_page(&token).await?),
+                Some(token) => Some(self.retrieve_next_page(&token).await.map_err(classify)?),
                 None => None,
             };
         }

@@ -20,6 +20,7 @@ use esx_vi_types::{DescriptionMembers, ElementDescriptionMembers};
 use crate::client::Client;
 use crate::error::{method_error, Error};
 use crate::property::object_filter;
+use crate::text::escape_controls;
 
 /// One possible answer of a VM question.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,14 +83,21 @@ impl Question {
             let list = self
                 .choices
                 .iter()
-                .map(|c| format!("'{}' ({})", c.label, c.key))
+                .map(|c| {
+                    format!(
+                        "'{}' ({})",
+                        escape_controls(&c.label),
+                        escape_controls(&c.key)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(", ");
             format!("possible answers are {list}")
         };
         format!(
             "Pending question blocks virtual machine {} execution, question is '{}', {answers}",
-            self.vm_name, self.text
+            escape_controls(&self.vm_name),
+            escape_controls(&self.text)
         )
     }
 }
@@ -199,6 +207,19 @@ impl fmt::Debug for TaskWait<'_> {
     }
 }
 
+/// How often one task wait builds a new property collector after the session was restored.
+const MAX_COLLECTOR_REBUILDS: u32 = 3;
+
+/// What a task wait keeps across property collectors (a re-login needs a new one).
+struct WaitState {
+    /// When the wait began, for its timeout.
+    started: Instant,
+    /// The questions already answered or reported.
+    answered: HashSet<String>,
+    /// The progress last reported.
+    last_progress: Option<TaskProgress>,
+}
+
 /// The longest one `WaitForUpdatesEx` call waits, so that a wait never outlives the request
 /// timeout and a deadline is checked regularly.
 const MAX_WAIT_SECONDS: u64 = 30;
@@ -258,7 +279,7 @@ impl Client {
         let pending = self.pending_tasks(&recent).await?;
         if !pending.is_empty() {
             return Err(Error::TasksPending {
-                vm: name,
+                vm: escape_controls(&name).into_owned(),
                 tasks: pending,
             });
         }
@@ -358,22 +379,48 @@ impl Client {
         vm: Option<&ManagedObjectReference>,
         mut wait: TaskWait<'_>,
     ) -> Result<TaskInfo, Error> {
-        // A collector of our own: its filter and update versions are not shared with other waits.
-        let collector = methods::create_property_collector(self, self.service_content())
-            .await
-            .map_err(method_error("CreatePropertyCollector"))?;
-        let mut content = self.service_content().clone();
-        content.property_collector = collector.clone();
-        let result = self
-            .wait_with_collector(&content, task, vm, &mut wait)
-            .await;
-        if let Err(e) = methods::destroy_property_collector(self, &collector).await {
-            tracing::debug!(
-                "destroying the task's property collector failed: {}",
-                Error::from_method("DestroyPropertyCollector", e)
-            );
+        let mut state = WaitState {
+            started: Instant::now(),
+            answered: HashSet::new(),
+            last_progress: None,
+        };
+        let mut rebuilds = 0;
+        loop {
+            let generation = self.session_generation();
+            // A collector of our own: its filter and update versions are not shared with other
+            // waits.
+            let collector = methods::create_property_collector(self, self.service_content())
+                .await
+                .map_err(method_error("CreatePropertyCollector"))?;
+            let mut content = self.service_content().clone();
+            content.property_collector = collector.clone();
+            let result = self
+                .wait_with_collector(&content, task, vm, &mut wait, &mut state)
+                .await;
+            if let Err(e) = methods::destroy_property_collector(self, &collector).await {
+                tracing::debug!(
+                    "destroying the task's property collector failed: {}",
+                    Error::from_method("DestroyPropertyCollector", e)
+                );
+            }
+            match result {
+                // The session expired and the client logged in again: the collector and its
+                // filter went with the old session. The task itself runs on: wait for the same
+                // task again with a new collector (never start it again).
+                Err(error @ Error::Fault { .. })
+                    if self.session_generation() != generation
+                        && rebuilds < MAX_COLLECTOR_REBUILDS =>
+                {
+                    rebuilds += 1;
+                    tracing::info!(
+                        "the session was restored while waiting for task {} ({error}); \
+                         waiting for it again with a new property collector",
+                        task.value
+                    );
+                }
+                other => return other,
+            }
         }
-        result
     }
 
     async fn wait_with_collector(
@@ -382,6 +429,7 @@ impl Client {
         task: &ManagedObjectReference,
         vm: Option<&ManagedObjectReference>,
         wait: &mut TaskWait<'_>,
+        state: &mut WaitState,
     ) -> Result<TaskInfo, Error> {
         let mut spec = object_filter(task, &["info"]);
         if let Some(vm) = vm {
@@ -393,13 +441,13 @@ impl Client {
             .await
             .map_err(method_error("CreateFilter"))?;
 
-        let started = Instant::now();
+        let started = state.started;
         let mut version = String::new();
         let mut info: Option<TaskInfo> = None;
         let mut question: Option<VirtualMachineQuestionInfo> = None;
         let mut vm_name = vm.map(|v| v.value.clone()).unwrap_or_default();
-        let mut answered: HashSet<String> = HashSet::new();
-        let mut last_progress: Option<TaskProgress> = None;
+        let answered = &mut state.answered;
+        let last_progress = &mut state.last_progress;
         loop {
             let wait_seconds = match wait.timeout {
                 None => MAX_WAIT_SECONDS,
@@ -454,8 +502,8 @@ impl Client {
                 running: matches!(current.state, TaskInfoState::Running),
                 percent: current.progress,
             };
-            if last_progress != Some(progress) {
-                last_progress = Some(progress);
+            if *last_progress != Some(progress) {
+                *last_progress = Some(progress);
                 if let Some(callback) = wait.progress.as_mut() {
                     callback(progress);
                 }
@@ -506,6 +554,7 @@ fn task_failed(info: &TaskInfo) -> Error {
                 .localized_message
                 .clone()
                 .filter(|m| !m.trim().is_empty())
+                .map(|m| escape_controls(&m).into_owned())
                 .unwrap_or_else(|| format!("task {} failed", task_name(info)));
             (fault_type, message, Some(Box::new(error.fault.clone())))
         }
@@ -524,9 +573,8 @@ fn task_failed(info: &TaskInfo) -> Error {
 }
 
 fn task_name(info: &TaskInfo) -> String {
-    info.name
-        .clone()
-        .unwrap_or_else(|| info.description_id.clone())
+    let name = info.name.as_deref().unwrap_or(&info.description_id);
+    escape_controls(name).into_owned()
 }
 
 fn state_name(state: &TaskInfoState) -> String {

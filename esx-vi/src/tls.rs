@@ -9,11 +9,17 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::WebPkiServerVerifier;
+use rustls::client::{verify_server_name, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::server::ParsedCertificate;
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use sha2::{Digest, Sha256};
+
+use crate::local_file::read_regular_file;
+
+/// The most bytes read from a CA file: a PEM bundle of every public root is about 200 KiB.
+pub const MAX_CA_FILE_SIZE: u64 = 1024 * 1024;
 
 /// The SHA-256 digest of a DER certificate, written `AA:BB:...` (32 colon-separated hex pairs),
 /// the way `openssl x509 -fingerprint -sha256` and vSphere's own tools print it.
@@ -160,7 +166,12 @@ impl fmt::Display for PinMismatch {
 impl std::error::Error for PinMismatch {}
 
 enum Policy {
-    WebPki(Arc<WebPkiServerVerifier>),
+    /// Chain and host name checked by webpki; `ca_file_certificates` are the certificates of the
+    /// CA file, one of which a server may present itself (see [`self_signed_ca_from_file`]).
+    WebPki {
+        verifier: Arc<WebPkiServerVerifier>,
+        ca_file_certificates: Vec<CertificateDer<'static>>,
+    },
     Pinned(Thumbprint),
     AcceptAny,
 }
@@ -176,7 +187,7 @@ pub(crate) struct RecordingVerifier {
 impl fmt::Debug for RecordingVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let policy = match &self.policy {
-            Policy::WebPki(_) => "webpki".to_owned(),
+            Policy::WebPki { .. } => "webpki".to_owned(),
             Policy::Pinned(t) => format!("pinned {t}"),
             Policy::AcceptAny => "accept-any".to_owned(),
         };
@@ -193,9 +204,16 @@ impl RecordingVerifier {
     ) -> Result<Self, TlsConfigError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let policy = match verification {
-            TlsVerification::SystemRoots => Policy::WebPki(webpki_verifier(None, &provider)?),
+            TlsVerification::SystemRoots => Policy::WebPki {
+                verifier: webpki_verifier(None, &[], &provider)?,
+                ca_file_certificates: Vec::new(),
+            },
             TlsVerification::SystemRootsAndCaFile(path) => {
-                Policy::WebPki(webpki_verifier(Some(path), &provider)?)
+                let certificates = read_ca_file(path)?;
+                Policy::WebPki {
+                    verifier: webpki_verifier(Some(path), &certificates, &provider)?,
+                    ca_file_certificates: certificates,
+                }
             }
             TlsVerification::Thumbprint(thumbprint) => Policy::Pinned(*thumbprint),
             TlsVerification::NoVerify => Policy::AcceptAny,
@@ -220,8 +238,25 @@ impl RecordingVerifier {
     }
 }
 
+/// The certificates of a PEM CA file (a regular file of at most [`MAX_CA_FILE_SIZE`] bytes).
+fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsConfigError> {
+    let ca_error = |reason: String| TlsConfigError::CaFile {
+        path: path.to_owned(),
+        reason,
+    };
+    let pem = read_regular_file(path, MAX_CA_FILE_SIZE).map_err(|e| ca_error(e.to_string()))?;
+    let certs = rustls_pemfile::certs(&mut pem.as_slice())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ca_error(format!("not a PEM certificate file: {e}")))?;
+    if certs.is_empty() {
+        return Err(ca_error("no PEM certificate in the file".to_owned()));
+    }
+    Ok(certs)
+}
+
 fn webpki_verifier(
     ca_file: Option<&Path>,
+    ca_certificates: &[CertificateDer<'static>],
     provider: &Arc<CryptoProvider>,
 ) -> Result<Arc<WebPkiServerVerifier>, TlsConfigError> {
     let mut roots = RootCertStore::empty();
@@ -231,21 +266,13 @@ fn webpki_verifier(
     }
     roots.add_parsable_certificates(native.certs);
     if let Some(path) = ca_file {
-        let ca_error = |reason: String| TlsConfigError::CaFile {
-            path: path.to_owned(),
-            reason,
-        };
-        let pem = std::fs::read(path).map_err(|e| ca_error(e.to_string()))?;
-        let certs = rustls_pemfile::certs(&mut pem.as_slice())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| ca_error(format!("not a PEM certificate file: {e}")))?;
-        if certs.is_empty() {
-            return Err(ca_error("no PEM certificate in the file".to_owned()));
-        }
-        for cert in certs {
+        for cert in ca_certificates {
             roots
-                .add(cert)
-                .map_err(|e| ca_error(format!("certificate not usable as a trust anchor: {e}")))?;
+                .add(cert.clone())
+                .map_err(|e| TlsConfigError::CaFile {
+                    path: path.to_owned(),
+                    reason: format!("certificate not usable as a trust anchor: {e}"),
+                })?;
         }
     }
     if roots.is_empty() {
@@ -254,6 +281,34 @@ fn webpki_verifier(
     WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
         .map_err(|e| TlsConfigError::Rustls(e.to_string()))
+}
+
+/// The one refusal webpki makes that curl, OpenSSL and pyvmomi do not: a server presenting a
+/// self-signed certificate that is also a CA (basicConstraints CA:TRUE, what `openssl req -x509`
+/// makes and many ESXi hosts present) is refused as `CaUsedAsEndEntity` even when that very
+/// certificate is in the CA file. It is accepted when, and only when, the presented certificate
+/// is byte-identical to one in the CA file and names the server; webpki has checked its validity
+/// period before it got to this refusal. Every other error stands.
+fn self_signed_ca_from_file(
+    error: rustls::Error,
+    end_entity: &CertificateDer<'_>,
+    ca_file_certificates: &[CertificateDer<'static>],
+    server_name: &ServerName<'_>,
+) -> Result<ServerCertVerified, rustls::Error> {
+    let is_ca_used_as_end_entity = matches!(
+        &error,
+        rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other))
+            if other.0.downcast_ref::<webpki::Error>() == Some(&webpki::Error::CaUsedAsEndEntity)
+    );
+    let in_ca_file = ca_file_certificates
+        .iter()
+        .any(|trusted| trusted.as_ref() == end_entity.as_ref());
+    if !(is_ca_used_as_end_entity && in_ca_file) {
+        return Err(error);
+    }
+    let parsed = ParsedCertificate::try_from(end_entity)?;
+    verify_server_name(&parsed, server_name)?;
+    Ok(ServerCertVerified::assertion())
 }
 
 impl ServerCertVerifier for RecordingVerifier {
@@ -268,9 +323,14 @@ impl ServerCertVerifier for RecordingVerifier {
         let presented = Thumbprint::of_certificate(end_entity.as_ref());
         self.presented.record(server_name, presented);
         match &self.policy {
-            Policy::WebPki(inner) => {
-                inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-            }
+            Policy::WebPki {
+                verifier,
+                ca_file_certificates,
+            } => verifier
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+                .or_else(|error| {
+                    self_signed_ca_from_file(error, end_entity, ca_file_certificates, server_name)
+                }),
             Policy::Pinned(pinned) if *pinned == presented => Ok(ServerCertVerified::assertion()),
             Policy::Pinned(pinned) => Err(rustls::Error::InvalidCertificate(
                 rustls::CertificateError::Other(rustls::OtherError(Arc::new(PinMismatch {
@@ -428,6 +488,114 @@ mod tests {
             verify(&verifier, leaf.der(), "other.example").is_err(),
             "host name still checked"
         );
+    }
+
+    /// A certificate made with `openssl req -x509 ... -addext basicConstraints=critical,CA:TRUE`
+    /// for `esx.example` (see `tests/fixtures/tls/README.md`).
+    const OPENSSL_SELF_SIGNED_CA: &str =
+        include_str!("../tests/fixtures/tls/self-signed-ca-true.pem");
+
+    fn der_of(pem: &str) -> CertificateDer<'static> {
+        rustls_pemfile::certs(&mut pem.as_bytes())
+            .next()
+            .expect("a certificate")
+            .expect("PEM")
+    }
+
+    fn verifier_trusting(pems: &[&str]) -> (tempfile::TempDir, RecordingVerifier) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cacert.pem");
+        std::fs::write(&path, pems.concat()).unwrap();
+        let verifier =
+            RecordingVerifier::new(&TlsVerification::SystemRootsAndCaFile(path), Arc::default())
+                .unwrap();
+        (dir, verifier)
+    }
+
+    fn self_signed_ca(name: &str) -> rcgen::Certificate {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec![name.to_owned()]).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.self_signed(&key).unwrap()
+    }
+
+    #[test]
+    fn a_self_signed_ca_certificate_in_the_ca_file_is_accepted_as_the_server_certificate() {
+        let (_dir, verifier) = verifier_trusting(&[OPENSSL_SELF_SIGNED_CA]);
+        let cert = der_of(OPENSSL_SELF_SIGNED_CA);
+        verify(&verifier, &cert, "esx.example").expect("the very certificate of the CA file");
+        // The host name is still checked.
+        let err = verify(&verifier, &cert, "other.example").expect_err("wrong name");
+        assert!(
+            matches!(
+                err,
+                rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::NotValidForName
+                        | rustls::CertificateError::NotValidForNameContext { .. }
+                )
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn only_that_exact_certificate_gets_the_exception() {
+        // Another self-signed CA certificate for the same name, not in the file: refused.
+        let (_dir, verifier) = verifier_trusting(&[OPENSSL_SELF_SIGNED_CA]);
+        let stranger = self_signed_ca("esx.example");
+        assert!(verify(&verifier, stranger.der(), "esx.example").is_err());
+
+        // A certificate signed by the CA-file's certificate is checked the normal way, and a
+        // self-signed CA certificate with the same name but other bytes is refused.
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["esx.example".to_owned()]).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = params.self_signed(&key).unwrap();
+        let leaf_params = rcgen::CertificateParams::new(vec!["esx.example".to_owned()]).unwrap();
+        let leaf = leaf_params
+            .signed_by(
+                &rcgen::KeyPair::generate().unwrap(),
+                &rcgen::Issuer::from_params(&params, &key),
+            )
+            .unwrap();
+        let (_dir2, verifier) = verifier_trusting(&[&ca.pem()]);
+        verify(&verifier, leaf.der(), "esx.example").expect("chain to the CA");
+        verify(&verifier, ca.der(), "esx.example").expect("the CA certificate itself");
+        let twin = params
+            .self_signed(&rcgen::KeyPair::generate().unwrap())
+            .unwrap();
+        assert!(verify(&verifier, twin.der(), "esx.example").is_err());
+
+        // Without a CA file (system roots only) nothing changes.
+        if let Ok(system) = RecordingVerifier::new(&TlsVerification::SystemRoots, Arc::default()) {
+            assert!(verify(&system, &der_of(OPENSSL_SELF_SIGNED_CA), "esx.example").is_err());
+        }
+    }
+
+    #[test]
+    fn a_device_or_an_oversized_file_is_refused_as_ca_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.pem");
+        let cert = rcgen::generate_simple_self_signed(vec!["esx.example".to_owned()]).unwrap();
+        let mut pem = cert.cert.pem();
+        while pem.len() as u64 <= MAX_CA_FILE_SIZE {
+            pem.push_str("# padding padding padding padding padding padding padding padding\n");
+        }
+        std::fs::write(&big, pem).unwrap();
+        let err =
+            RecordingVerifier::new(&TlsVerification::SystemRootsAndCaFile(big), Arc::default())
+                .unwrap_err();
+        assert!(err.to_string().contains("larger than 1 MiB"), "{err}");
+        #[cfg(unix)]
+        {
+            let err = RecordingVerifier::new(
+                &TlsVerification::SystemRootsAndCaFile("/dev/zero".into()),
+                Arc::default(),
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains("/dev/zero"), "{err}");
+            assert!(err.to_string().contains("not a regular file"), "{err}");
+        }
     }
 
     #[test]

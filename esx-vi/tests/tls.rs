@@ -71,3 +71,30 @@ async fn a_wrong_pin_is_refused_with_the_presented_thumbprint() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_host_presenting_a_self_signed_ca_certificate_is_trusted_through_a_ca_file_holding_it() {
+    let sim = common::simulator(SimOptions::esx().tls(true).arg("-tls-self-signed-ca"));
+    let ca = sim
+        .ca_file()
+        .expect("the certificate as CA file")
+        .to_owned();
+    assert_eq!(sim.ca_pem(), sim.cert_pem(), "one self-signed certificate");
+    let client = Client::connect(sim.url(), common::login_options(&sim).ca_file(&ca))
+        .await
+        .unwrap_or_else(|e| panic!("the certificate of the CA file is accepted: {e}"));
+    assert!(client.session().is_some());
+
+    // Only that certificate: another CA file does not make it trusted.
+    let other = common::simulator(SimOptions::esx().tls(true));
+    let err = Client::connect(
+        sim.url(),
+        common::login_options(&sim).ca_file(other.ca_file().unwrap()),
+    )
+    .await
+    .expect_err("not in this CA file");
+    assert!(
+        matches!(err, Error::Transport(TransportError::Tls { .. })),
+        "{err:?}"
+    );
+}

@@ -13,8 +13,11 @@
 //!
 //! The binary is `$ESX_VCSIM` if set, else `<workspace>/target/vcsim/vcsim`, (re)built once per test
 //! process with `scripts/vcsim build`. [`raw`] has a minimal SOAP-over-HTTP client for tests that
-//! need to arrange or inspect the simulator below any client library.
+//! need to arrange or inspect the simulator below any client library; [`proxy`] puts a fault-injection
+//! proxy between a client and the simulator.
 
+pub mod fuzz;
+pub mod proxy;
 pub mod raw;
 mod simulator;
 

@@ -500,3 +500,61 @@ fn a_registered_vm_takes_its_settings_from_its_vmx() {
         assert_eq!(back.body, vmx, "the uploaded .vmx is left as it was");
     }
 }
+
+/// Files named `name` anywhere below `root`.
+fn files_named(root: &std::path::Path, name: &str) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(root).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if entry.file_name() == name {
+            found.push(path.clone());
+        }
+        if path.is_dir() {
+            found.extend(files_named(&path, name));
+        }
+    }
+    found
+}
+
+#[test]
+fn register_vm_refuses_a_name_that_would_leave_the_vm_folder() {
+    let sim = Simulator::start(SimOptions::esx()).unwrap();
+    let mut soap = RawSoap::login(&sim);
+    let put = soap.http(
+        "PUT",
+        "/folder/reg/reg.vmx?dcPath=ha-datacenter&dsName=LocalDS_0",
+        &[],
+        b"config.version = \"8\"\nvirtualHW.version = \"13\"\n",
+    );
+    assert_eq!(put.status, 200);
+    let vm_folder = val(&mut soap, "Datacenter", "ha-datacenter", "vmFolder");
+    let pool = val(
+        &mut soap,
+        "ComputeResource",
+        "ha-compute-res",
+        "resourcePool",
+    );
+    for name in ["../../evil", "..", "a/b", "x\\y"] {
+        let register = soap.invoke(
+            "RegisterVM_Task",
+            "Folder",
+            &vm_folder,
+            &format!(
+                "<path>[LocalDS_0] reg/reg.vmx</path><name>{}</name><asTemplate>false</asTemplate>{}",
+                esx_tests::raw::escape(name),
+                moref("pool", "ResourcePool", &pool)
+            ),
+        );
+        assert_eq!(
+            register.fault().as_deref(),
+            Some("InvalidName"),
+            "{name}: {}",
+            register.body
+        );
+    }
+    // Nothing was written outside (or inside) the VM's folder for them.
+    let above = sim.temp_dir().parent().unwrap();
+    assert!(files_named(above, "evil.nvram").is_empty());
+    assert!(files_named(sim.temp_dir(), "...nvram").is_empty());
+    assert!(soap.find_vm("../../evil").is_none());
+}

@@ -79,3 +79,42 @@ func newServerCert() (*serverCert, error) {
 		thumbprint: strings.Join(hexes, ":"),
 	}, nil
 }
+
+// newSelfSignedCACert makes the certificate `openssl req -x509` makes: self-signed, and a CA
+// (basicConstraints critical CA:TRUE), presented as the server's own. It is printed as both the
+// server certificate and its "CA", so a client trusts it by putting it in its CA file.
+func newSelfSignedCACert() (*serverCert, error) {
+	now := time.Now()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	cert := &x509.Certificate{
+		SerialNumber:          big.NewInt(3),
+		Subject:               pkix.Name{CommonName: "localhost", Organization: []string{"esx-rs tests"}},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(10 * 365 * 24 * time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:              []string{"localhost"},
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, cert, cert, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(der)
+	hexes := make([]string, len(sum))
+	for i, b := range sum {
+		hexes[i] = fmt.Sprintf("%02X", b)
+	}
+	block := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	return &serverCert{
+		tls:        tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key},
+		caPEM:      block,
+		certPEM:    block,
+		thumbprint: strings.Join(hexes, ":"),
+	}, nil
+}

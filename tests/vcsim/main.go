@@ -61,6 +61,7 @@ type config struct {
 	listen           string
 	controlListen    string
 	tls              bool
+	tlsSelfSignedCA  bool
 	wire             wireStyle
 	username         string
 	password         string
@@ -101,6 +102,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:0", "address to listen on (port 0: a free port)")
 	fs.StringVar(&c.controlListen, "control-listen", "127.0.0.1:0", "plain-http address of the /_sim/ control endpoints (\"\": none)")
 	fs.BoolVar(&c.tls, "tls", false, "serve https with a generated CA and server certificate")
+	fs.BoolVar(&c.tlsSelfSignedCA, "tls-self-signed-ca", false, "with -tls: present one self-signed certificate that is also a CA (basicConstraints CA:TRUE), as openssl req -x509 makes and many ESXi hosts present")
 	fs.StringVar(&wire, "wire", "xsi", "response style: xsi (as real hosts) or vcsim (vcsim's XMLSchema-instance prefix)")
 	fs.StringVar(&c.username, "username", "user", "the only user name accepted by Login")
 	fs.StringVar(&c.password, "password", "pass", "the only password accepted by Login")
@@ -226,7 +228,12 @@ func run(c *config) error {
 	var cert *serverCert
 	var err error
 	if c.tls {
-		if cert, err = newServerCert(); err != nil {
+		if c.tlsSelfSignedCA {
+			cert, err = newSelfSignedCACert()
+		} else {
+			cert, err = newServerCert()
+		}
+		if err != nil {
 			return fmt.Errorf("generating a certificate: %v", err)
 		}
 		m.Service.TLS = &tls.Config{Certificates: []tls.Certificate{cert.tls}}

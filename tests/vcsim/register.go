@@ -98,9 +98,24 @@ func applyVMX(vm *simulator.VirtualMachine) {
 	vm.ReconfigVMTask(ctx, &types.ReconfigVM_Task{This: vm.Self, Spec: spec})
 }
 
+// isFileNameSafe reports whether name can be one element of a file name: not "." or "..", and no
+// separator or control character.
+func isFileNameSafe(name string) bool {
+	if name == "." || name == ".." {
+		return false
+	}
+	for _, r := range name {
+		if r == '/' || r == '\\' || r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
 // registerPrepare lets RegisterVM_Task register a VM from just its .vmx, as real hosts do: vcsim
 // insists that the VM's .nvram and vmware.log exist too, so empty ones are created next to the .vmx
-// when it exists and they do not. The registration itself is vcsim's.
+// when it exists and they do not. A name that would put the .nvram elsewhere is refused
+// (InvalidName). The registration itself is vcsim's.
 func (rt *router) registerPrepare(c *call) bool {
 	req := c.method.Body.(*types.RegisterVM_Task)
 	folder, ok := simulator.Map.Get(req.This).(*simulator.Folder)
@@ -115,6 +130,13 @@ func (rt *router) registerPrepare(c *call) bool {
 		return false
 	}
 	name := req.Name
+	if name != "" && !isFileNameSafe(name) {
+		// The name becomes NAME.nvram beside the .vmx: one that is not a plain file name would
+		// write elsewhere (../../evil.nvram). Refused before anything is written.
+		newFault("The name '"+name+"' is invalid: a virtual machine name used in its file names must not be '.' or '..' or contain '/', '\\' or control characters.",
+			&types.InvalidName{Name: name}).write(c.w)
+		return true
+	}
 	if name == "" {
 		name = path.Base(path.Dir(vmx))
 	}

@@ -23,8 +23,9 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::Read;
 use std::path::{Path, PathBuf};
+
+use esx_vi::local_file::{read_regular_file, LocalFileError};
 
 use super::{AuthError, Secret};
 
@@ -55,16 +56,20 @@ impl AuthConfig {
             origin: None,
             source,
         };
-        let file = std::fs::File::open(path).map_err(read_error)?;
-        let mut bytes = Vec::new();
-        file.take(MAX_FILE_SIZE + 1)
-            .read_to_end(&mut bytes)
-            .map_err(read_error)?;
-        if bytes.len() as u64 > MAX_FILE_SIZE {
-            return Err(AuthError::TooLarge {
+        // A FIFO or a device named by LIBVIRT_AUTH_FILE would block or never end: only a
+        // regular file is opened.
+        let bytes = read_regular_file(path, MAX_FILE_SIZE).map_err(|error| match error {
+            LocalFileError::NotRegular { kind } => AuthError::NotRegularFile {
                 path: path.to_owned(),
-            });
-        }
+                origin: None,
+                kind: kind.to_string(),
+            },
+            LocalFileError::TooLarge { .. } => AuthError::TooLarge {
+                path: path.to_owned(),
+            },
+            LocalFileError::Io(source) => read_error(source),
+            other => read_error(std::io::Error::other(other.to_string())),
+        })?;
         let text = String::from_utf8(bytes).map_err(|_| {
             read_error(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,

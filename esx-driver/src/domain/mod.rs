@@ -34,6 +34,8 @@ mod parse;
 pub mod postparse;
 pub mod xmltree;
 
+use esx_vi::text::escape_controls;
+
 pub use format::{escape_into, format_domain_xml, FormatOptions};
 pub use model::*;
 pub use parse::{parse_domain_xml, UNSUPPORTED_DEVICES};
@@ -41,7 +43,11 @@ pub use parse::{parse_domain_xml, UNSUPPORTED_DEVICES};
 /// Domain XML that cannot be read: where (a line and column for malformed XML, an element
 /// path such as `/domain/devices/disk[2]/target` otherwise) and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid domain XML at {location}: {message}")]
+#[error(
+    "invalid domain XML at {}: {}",
+    escape_controls(location),
+    escape_controls(message)
+)]
 pub struct DomainXmlError {
     /// `line L, column C` or an element path.
     pub location: String,

@@ -136,6 +136,16 @@ impl Uuid {
     pub fn as_bytes(&self) -> &[u8; 16] {
         &self.0
     }
+
+    /// A random (version 4) UUID from the operating system's generator, as libvirt makes one
+    /// for a domain defined without `<uuid>`.
+    pub fn new_random() -> std::io::Result<Uuid> {
+        let mut bytes = [0u8; 16];
+        getrandom::getrandom(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+        bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
+        bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+        Ok(Uuid(bytes))
+    }
 }
 
 impl fmt::Display for Uuid {
@@ -1222,4 +1232,22 @@ pub struct Video {
 pub struct MemBalloon {
     /// `model` (`none`, `virtio`...).
     pub model: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Uuid;
+
+    #[test]
+    fn random_uuids_are_version_4_and_differ() {
+        let a = Uuid::new_random().unwrap();
+        let b = Uuid::new_random().unwrap();
+        assert_ne!(a, b);
+        for uuid in [a, b] {
+            let text = uuid.to_string();
+            assert_eq!(&text[14..15], "4", "{text}");
+            assert!("89ab".contains(&text[19..20]), "{text}");
+            assert_eq!(text.parse::<Uuid>().unwrap(), uuid);
+        }
+    }
 }

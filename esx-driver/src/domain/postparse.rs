@@ -231,13 +231,13 @@ fn is_serial_console(domain: &Domain, console: &Chr) -> bool {
 /// libvirt's console back-compatibility: the first console of an `hvm` guest is an alias of
 /// the first serial port (it becomes that port when there is none).
 fn console_compat(domain: &mut Domain) -> Result<(), String> {
-    if domain
-        .devices
-        .consoles
-        .iter()
-        .skip(1)
-        .any(|c| c.target_type.as_deref() == Some("serial"))
-    {
+    // A console without a target type is a serial one in an hvm guest (libvirt's default), so
+    // it counts here too: otherwise it would be written back as one and refused on reading.
+    let serial_target = |c: &Chr| {
+        c.target_type.as_deref() == Some("serial")
+            || (c.target_type.is_none() && is_serial_console(domain, c))
+    };
+    if domain.devices.consoles.iter().skip(1).any(serial_target) {
         return Err("only the first <console> can have <target type='serial'>".into());
     }
     let Some(first) = domain.devices.consoles.first().cloned() else {

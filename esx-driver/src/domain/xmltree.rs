@@ -9,8 +9,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::{Prefix, ResolveResult};
-use quick_xml::{NsReader, Reader};
+use quick_xml::name::Prefix;
+use quick_xml::Reader;
 
 /// Deeper nesting than this is refused (domain XML is at most 6 levels deep), so that
 /// hostile input cannot exhaust the stack when the tree is walked or dropped.
@@ -111,6 +111,20 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
 
 /// Reads a whole document into its root element.
 pub fn parse_xml_tree(text: &str) -> Result<XmlElement<'_>, XmlSyntaxError> {
+    // XML allows no control character but tab, line feed and carriage return (libxml2, which
+    // libvirt reads with, refuses them); quick-xml does not check.
+    if let Some(offset) = text.find(|c: char| c < ' ' && !matches!(c, '\t' | '\n' | '\r')) {
+        let (line, column) = position(text, offset);
+        let c = text[offset..].chars().next().unwrap_or('\0');
+        return Err(XmlSyntaxError {
+            line,
+            column,
+            message: format!(
+                "the control character U+{:04X} is not allowed in XML",
+                c as u32
+            ),
+        });
+    }
     let mut reader = EventSource::new(text);
 
     let error_at = |offset: u64, message: String| {
@@ -235,92 +249,128 @@ pub fn parse_xml_tree(text: &str) -> Result<XmlElement<'_>, XmlSyntaxError> {
 
 /// quick-xml's reader for a document, with the namespace of each element.
 ///
-/// Namespace resolution costs about a fifth of reading a domain document, and most domain XML
-/// declares no namespace at all. A document without the text `xmlns` anywhere cannot bind a
-/// prefix, so its element names resolve as `NsReader` would resolve them with only the two
-/// reserved bindings: no prefix is no namespace, `xml:` and `xmlns:` are their reserved
-/// namespaces, any other prefix is undeclared. Such documents are read with the plain reader.
-enum EventSource<'a> {
-    Namespaced(NsReader<&'a [u8]>),
-    Plain(Reader<&'a [u8]>),
+/// Namespaces are resolved here rather than by quick-xml's `NsReader`, whose bookkeeping of the
+/// declarations on one element, like its duplicate-attribute check, compares each attribute with
+/// all before it: a start tag with 40,000 attributes or `xmlns:` declarations took seconds. Here
+/// each attribute is looked at once and the bindings in scope are a hash map, so reading is
+/// linear in the size of the document.
+struct EventSource<'a> {
+    reader: Reader<&'a [u8]>,
+    scopes: NamespaceScopes,
+    /// Whether the last event was an empty element, whose scope ends before the next event.
+    pending_pop: bool,
 }
 
 /// The namespace of an element (`Err`: an undeclared prefix), and the event.
 type ReadEvent<'a> = (Result<Option<String>, String>, Event<'a>);
 
-impl<'a> EventSource<'a> {
-    fn new(text: &'a str) -> Self {
-        fn configure(config: &mut quick_xml::reader::Config) {
-            config.trim_text(false);
-            config.check_end_names = true;
-            config.expand_empty_elements = false;
+const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
+const XMLNS_NAMESPACE: &str = "http://www.w3.org/2000/xmlns/";
+
+/// The namespace bindings in scope: for each prefix (empty for the default namespace), the
+/// stack of URIs bound by the open elements, innermost last; an empty URI undeclares the default
+/// namespace (`xmlns=""`).
+#[derive(Default)]
+struct NamespaceScopes {
+    bindings: std::collections::HashMap<Vec<u8>, Vec<String>>,
+    /// For each open element, the prefixes it declared.
+    declared: Vec<Vec<Vec<u8>>>,
+}
+
+impl NamespaceScopes {
+    /// Opens an element's scope with the declarations among its attributes.
+    fn push(&mut self, start: &BytesStart<'_>) -> Result<(), String> {
+        let mut declared = Vec::new();
+        for attribute in start.attributes().with_checks(false) {
+            let attribute = attribute.map_err(|err| err.to_string())?;
+            let key = attribute.key.as_ref();
+            let prefix = if key == b"xmlns" {
+                Vec::new()
+            } else if let Some(prefix) = key.strip_prefix(b"xmlns:") {
+                prefix.to_vec()
+            } else {
+                continue;
+            };
+            let uri = attribute
+                .unescape_value()
+                .map_err(|err| format!("attribute '{}': {err}", String::from_utf8_lossy(key)))?
+                .into_owned();
+            self.bindings.entry(prefix.clone()).or_default().push(uri);
+            declared.push(prefix);
         }
-        if text.contains("xmlns") {
-            let mut reader = NsReader::from_str(text);
-            configure(reader.config_mut());
-            EventSource::Namespaced(reader)
-        } else {
-            let mut reader = Reader::from_str(text);
-            configure(reader.config_mut());
-            EventSource::Plain(reader)
-        }
+        self.declared.push(declared);
+        Ok(())
     }
 
-    fn read_event(&mut self) -> quick_xml::Result<ReadEvent<'a>> {
-        match self {
-            EventSource::Namespaced(reader) => reader
-                .read_resolved_event()
-                .map(|(resolved, event)| (owned_namespace(resolved), event)),
-            EventSource::Plain(reader) => {
-                let event = reader.read_event()?;
-                let namespace = match &event {
-                    Event::Start(start) | Event::Empty(start) => {
-                        reserved_namespace(start.name().prefix())
-                    }
-                    _ => Ok(None),
-                };
-                Ok((namespace, event))
+    /// Closes the innermost element's scope.
+    fn pop(&mut self) {
+        for prefix in self.declared.pop().unwrap_or_default() {
+            if let Some(stack) = self.bindings.get_mut(&prefix) {
+                stack.pop();
             }
         }
     }
 
-    fn buffer_position(&self) -> u64 {
-        match self {
-            EventSource::Namespaced(reader) => reader.buffer_position(),
-            EventSource::Plain(reader) => reader.buffer_position(),
+    /// The namespace an element name's prefix is bound to.
+    fn resolve(&self, prefix: Option<Prefix<'_>>) -> Result<Option<String>, String> {
+        let key: &[u8] = prefix.as_ref().map_or(b"", |p| p.as_ref());
+        if let Some(uri) = self.bindings.get(key).and_then(|stack| stack.last()) {
+            return Ok((!uri.is_empty()).then(|| uri.clone()));
         }
+        match key {
+            b"" => Ok(None),
+            b"xml" => Ok(Some(XML_NAMESPACE.to_string())),
+            b"xmlns" => Ok(Some(XMLNS_NAMESPACE.to_string())),
+            prefix => Err(format!(
+                "the namespace prefix '{}' is not declared",
+                String::from_utf8_lossy(prefix)
+            )),
+        }
+    }
+}
+
+impl<'a> EventSource<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut reader = Reader::from_str(text);
+        let config = reader.config_mut();
+        config.trim_text(false);
+        config.check_end_names = true;
+        config.expand_empty_elements = false;
+        EventSource {
+            reader,
+            scopes: NamespaceScopes::default(),
+            pending_pop: false,
+        }
+    }
+
+    fn read_event(&mut self) -> quick_xml::Result<ReadEvent<'a>> {
+        if std::mem::take(&mut self.pending_pop) {
+            self.scopes.pop();
+        }
+        let event = self.reader.read_event()?;
+        let namespace = match &event {
+            Event::Start(start) | Event::Empty(start) => {
+                self.pending_pop = matches!(event, Event::Empty(_));
+                match self.scopes.push(start) {
+                    Ok(()) => self.scopes.resolve(start.name().prefix()),
+                    Err(message) => Err(message),
+                }
+            }
+            Event::End(_) => {
+                self.scopes.pop();
+                Ok(None)
+            }
+            _ => Ok(None),
+        };
+        Ok((namespace, event))
+    }
+
+    fn buffer_position(&self) -> u64 {
+        self.reader.buffer_position()
     }
 
     fn error_position(&self) -> u64 {
-        match self {
-            EventSource::Namespaced(reader) => reader.error_position(),
-            EventSource::Plain(reader) => reader.error_position(),
-        }
-    }
-}
-
-/// The namespace of an element name's prefix when no namespace is declared.
-fn reserved_namespace(prefix: Option<Prefix<'_>>) -> Result<Option<String>, String> {
-    match prefix.map(Prefix::into_inner) {
-        None => Ok(None),
-        Some(b"xml") => Ok(Some("http://www.w3.org/XML/1998/namespace".to_string())),
-        Some(b"xmlns") => Ok(Some("http://www.w3.org/2000/xmlns/".to_string())),
-        Some(prefix) => Err(format!(
-            "the namespace prefix '{}' is not declared",
-            String::from_utf8_lossy(prefix)
-        )),
-    }
-}
-
-/// The namespace of an element, owned; an undeclared prefix is reported by name.
-fn owned_namespace(resolved: ResolveResult<'_>) -> Result<Option<String>, String> {
-    match resolved {
-        ResolveResult::Bound(ns) => Ok(Some(String::from_utf8_lossy(ns.into_inner()).into_owned())),
-        ResolveResult::Unbound => Ok(None),
-        ResolveResult::Unknown(prefix) => Err(format!(
-            "the namespace prefix '{}' is not declared",
-            String::from_utf8_lossy(&prefix)
-        )),
+        self.reader.error_position()
     }
 }
 
@@ -397,9 +447,15 @@ fn start_element<'a>(
         .map_or_else(|| Cow::Owned(local.to_string()), Cow::Borrowed);
     let namespace = namespace?;
     let mut attributes = Vec::new();
-    for attribute in start.attributes() {
+    // quick-xml's own duplicate check compares each attribute with every one before it; a set
+    // keeps a start tag with thousands of attributes linear.
+    let mut seen = std::collections::HashSet::new();
+    for attribute in start.attributes().with_checks(false) {
         let attribute = attribute.map_err(|err| err.to_string())?;
         let key = as_text(text, attribute.key.as_ref())?;
+        if !seen.insert(key.to_owned()) {
+            return Err(format!("the attribute '{key}' is given more than once"));
+        }
         if key == "xmlns" || key.starts_with("xmlns:") {
             continue;
         }
@@ -520,6 +576,103 @@ impl fmt::Display for Described<'_> {
         match &self.0.namespace {
             Some(ns) => write!(f, "{{{ns}}}{}", self.0.name),
             None => f.write_str(&self.0.name),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn namespaces(xml: &str) -> Vec<(String, Option<String>)> {
+        fn walk(e: &XmlElement<'_>, out: &mut Vec<(String, Option<String>)>) {
+            out.push((e.name.to_string(), e.namespace.clone()));
+            for child in e.elements() {
+                walk(child, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&parse_xml_tree(xml).unwrap(), &mut out);
+        out
+    }
+
+    #[test]
+    fn namespaces_follow_their_scopes() {
+        let xml = "<a xmlns='urn:d' xmlns:p='urn:p1'>\
+                     <p:b xmlns:p='urn:p2'><p:c/></p:b>\
+                     <p:d/>\
+                     <e xmlns=''><f/></e>\
+                     <g/>\
+                     <xml:h/>\
+                   </a>";
+        let ns = |s: &str| Some(s.to_string());
+        assert_eq!(
+            namespaces(xml),
+            vec![
+                ("a".into(), ns("urn:d")),
+                ("b".into(), ns("urn:p2")),
+                ("c".into(), ns("urn:p2")),
+                ("d".into(), ns("urn:p1")),
+                ("e".into(), None),
+                ("f".into(), None),
+                ("g".into(), ns("urn:d")),
+                ("h".into(), ns(XML_NAMESPACE)),
+            ]
+        );
+        // An empty element's declarations end with it.
+        assert_eq!(
+            namespaces("<a><q:b xmlns:q='urn:q'/><c/></a>")[1],
+            ("b".into(), ns("urn:q"))
+        );
+        let err = parse_xml_tree("<a><q:b xmlns:q='urn:q'/><q:c/></a>").unwrap_err();
+        assert!(err.message.contains("prefix 'q' is not declared"), "{err}");
+        // Declarations are not attributes.
+        let root = parse_xml_tree("<a xmlns:p='urn:p' x='1'/>").unwrap();
+        assert_eq!(root.attributes.len(), 1);
+    }
+
+    #[test]
+    fn control_characters_are_not_xml() {
+        let err = parse_xml_tree("<a>\n x\u{0}</a>").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 3));
+        assert!(err.message.contains("U+0000"), "{err}");
+        assert!(parse_xml_tree("<a>\t\r\n</a>").is_ok());
+    }
+
+    #[test]
+    fn a_repeated_attribute_is_an_error() {
+        let err = parse_xml_tree("<a x='1' y='2' x='3'/>").unwrap_err();
+        assert!(err.message.contains("'x' is given more than once"), "{err}");
+        let err = parse_xml_tree("<a xmlns:p='u' xmlns:p='v'/>").unwrap_err();
+        assert!(
+            err.message.contains("'xmlns:p' is given more than once"),
+            "{err}"
+        );
+    }
+
+    /// 40,000 attributes or namespace declarations on one element took 14 s (debug build) when
+    /// each was compared with all before it; linear reading takes a fraction of a second.
+    #[test]
+    fn huge_start_tags_are_read_in_linear_time() {
+        for (what, attribute) in [
+            ("attributes", "a{i}='v'"),
+            ("declarations", "xmlns:p{i}='urn:x{i}'"),
+        ] {
+            let attrs: Vec<String> = (0..40_000)
+                .map(|i| attribute.replace("{i}", &i.to_string()))
+                .collect();
+            let xml = format!(
+                "<domain type='vmware' {}><name>x</name></domain>",
+                attrs.join(" ")
+            );
+            let started = std::time::Instant::now();
+            let root = parse_xml_tree(&xml).unwrap();
+            let took = started.elapsed();
+            assert_eq!(root.name, "domain");
+            assert!(
+                took < std::time::Duration::from_secs(4),
+                "40,000 {what} took {took:?}"
+            );
         }
     }
 }

@@ -7,7 +7,9 @@
 //! Every listing and lookup of the domain driver goes through that host.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use esx_vi::options::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT};
 use esx_vi::types::{AnyValue, HostSystemProperties, ManagedObjectReference};
 use esx_vi::{Client, ConnectOptions, HostContext};
 
@@ -37,6 +39,54 @@ pub struct Connection {
     /// The host this connection manages, with its datacenter and compute resource.
     context: Arc<HostContext>,
     vcenter: Option<VCenterLink>,
+    timeouts: Timeouts,
+}
+
+/// How long connecting to a server, and each call to it, may take. The defaults are the
+/// client's: 15 s to connect, 5 min per call (tasks and uploads may be slow).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Setting up the TCP connection and the TLS handshake.
+    pub connect: Duration,
+    /// One call, from sending it to the end of its answer (for a datastore transfer: a pause in
+    /// the data).
+    pub call: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: DEFAULT_CONNECT_TIMEOUT,
+            call: DEFAULT_REQUEST_TIMEOUT,
+        }
+    }
+}
+
+impl Timeouts {
+    /// Every call limited to `call`; connecting to `call` too when that is shorter than 15 s.
+    pub fn with_call_limit(call: Duration) -> Timeouts {
+        Timeouts {
+            connect: DEFAULT_CONNECT_TIMEOUT.min(call),
+            call,
+        }
+    }
+
+    /// Reads a limit given in seconds (`30`, `2.5`) by a user, e.g. from `--timeout`: a positive
+    /// number of at most a day.
+    pub fn parse_seconds(text: &str) -> std::result::Result<Duration, String> {
+        let seconds: f64 = text.trim().parse().map_err(|_| {
+            format!(
+                "'{}' is not a number of seconds",
+                esx_vi::text::escape_controls(text)
+            )
+        })?;
+        if !(seconds > 0.0 && seconds <= 86_400.0) {
+            return Err(format!(
+                "{seconds} s is not a usable timeout: give more than 0 and at most 86400 seconds"
+            ));
+        }
+        Ok(Duration::from_secs_f64(seconds))
+    }
 }
 
 /// The vCenter an `esx://...?vcenter=` connection also talks to (for migration).
@@ -54,17 +104,43 @@ impl Connection {
     /// URI says. On a vpx:// URI the datacenter/compute resource/host path is resolved now, so a
     /// wrong path fails here, as in libvirt.
     pub async fn open(uri: &str, sources: &CredentialSources) -> Result<Connection> {
+        Self::open_with_timeouts(uri, sources, Timeouts::default()).await
+    }
+
+    /// Like [`Connection::open`], with other limits on connecting and on each call.
+    pub async fn open_with_timeouts(
+        uri: &str,
+        sources: &CredentialSources,
+        timeouts: Timeouts,
+    ) -> Result<Connection> {
         let uri = ConnectUri::parse(uri)?;
-        Self::open_uri(uri, sources).await
+        Self::open_uri_with_timeouts(uri, sources, timeouts).await
     }
 
     /// Like [`Connection::open`], with a parsed URI.
     pub async fn open_uri(uri: ConnectUri, sources: &CredentialSources) -> Result<Connection> {
+        Self::open_uri_with_timeouts(uri, sources, Timeouts::default()).await
+    }
+
+    /// Like [`Connection::open_uri`], with other limits on connecting and on each call.
+    pub async fn open_uri_with_timeouts(
+        uri: ConnectUri,
+        sources: &CredentialSources,
+        timeouts: Timeouts,
+    ) -> Result<Connection> {
         for warning in &uri.warnings {
             tracing::warn!("{warning}");
         }
         let credentials = sources.resolve(&CredentialRequest::for_uri(&uri))?;
-        let client = connect_client(&uri, &uri.sdk_url(), &uri.host, &credentials, true).await?;
+        let client = connect_client(
+            &uri,
+            &uri.sdk_url(),
+            &uri.host,
+            &credentials,
+            true,
+            timeouts,
+        )
+        .await?;
         match uri.scheme {
             Scheme::Esx | Scheme::Gsx if client.is_vcenter() => {
                 return Err(Error::WrongServer(format!(
@@ -91,6 +167,7 @@ impl Connection {
             client,
             context,
             vcenter: None,
+            timeouts,
         };
         if let Some(vcenter) = connection.uri.vcenter.clone() {
             connection.vcenter = Some(connection.connect_vcenter(&vcenter, sources).await?);
@@ -138,6 +215,7 @@ impl Connection {
             &address,
             &credentials,
             false,
+            self.timeouts,
         )
         .await?;
         if !client.is_vcenter() {
@@ -238,10 +316,13 @@ async fn connect_client(
     host: &str,
     credentials: &Credentials,
     is_uri_host: bool,
+    timeouts: Timeouts,
 ) -> Result<Client> {
     // A page as large as the server allows: ESX hosts answer a whole inventory at once (so a
     // listing is one retrieval), vCenter caps pages itself and the client follows its tokens.
     let mut options = ConnectOptions::new()
+        .connect_timeout(timeouts.connect)
+        .request_timeout(timeouts.call)
         .page_size(RETRIEVE_PAGE_SIZE)
         .credentials(esx_vi::Credentials::new(
             credentials.user.clone(),

@@ -19,7 +19,7 @@ pub mod host;
 pub mod interface;
 pub mod network;
 
-pub use connection::{Connection, VCenterLink};
+pub use connection::{Connection, Timeouts, VCenterLink};
 pub use domain::{
     id_of_moref, DatastoreMount, Defined, DomainInfo, DomainRef, DomainState, ListFilter,
     LiveContext, SchedulerParams, SchedulerUpdate, Snapshot, SnapshotList,

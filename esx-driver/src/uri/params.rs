@@ -39,8 +39,11 @@ impl QueryParams {
                 warnings.push(UriWarning::NamelessParameter(pair.to_owned()));
                 continue;
             }
-            let name = percent_decode(name, "query parameter")?.to_ascii_lowercase();
-            let value = percent_decode(value, "query parameter")?;
+            let name = percent_decode(name, "query parameter")
+                .map_err(|e| name_the_part(e, "name of a query parameter".into()))?
+                .to_ascii_lowercase();
+            let value = percent_decode(value, "query parameter")
+                .map_err(|e| name_the_part(e, format!("value of query parameter '{name}'")))?;
             if params.apply(&name, &value)? {
                 if !seen.insert(name.clone()) {
                     warnings.push(UriWarning::RepeatedParameter { name, value });
@@ -98,6 +101,14 @@ impl QueryParams {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+}
+
+/// A control character error names the parameter it was found in.
+fn name_the_part(error: UriError, part: String) -> UriError {
+    match error {
+        UriError::ControlCharacter { .. } => UriError::ControlCharacter { part },
+        other => other,
     }
 }
 

@@ -24,7 +24,9 @@ impl<'a> RawUri<'a> {
             return Err(UriError::Empty);
         }
         if text.chars().any(char::is_control) {
-            return Err(UriError::ControlCharacter);
+            return Err(UriError::ControlCharacter {
+                part: "text as written".into(),
+            });
         }
         let (scheme, rest) = text.split_once(':').ok_or(UriError::NoScheme)?;
         let valid_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
@@ -98,6 +100,13 @@ impl Authority {
         }
         let port = match port {
             None | Some("") => None,
+            Some(port)
+                if !port
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b == b'-' || b == b'+') =>
+            {
+                return Err(UriError::PortNotANumber)
+            }
             Some(port) => Some(parse_port(port).ok_or_else(|| UriError::InvalidPort(port.into()))?),
         };
         Ok(Authority {
@@ -189,8 +198,17 @@ pub(super) fn parse_port(text: &str) -> Option<u16> {
     text.parse::<u16>().ok().filter(|&port| port != 0)
 }
 
-/// Decodes `%XX` escapes (a `+` stays a `+`, as in libvirt).
+/// Decodes `%XX` escapes (a `+` stays a `+`, as in libvirt). A control character in the result
+/// (`%0A`, `%00`, `%1B`...) is refused, naming `part`.
 pub(super) fn percent_decode(text: &str, part: &'static str) -> Result<String, UriError> {
+    let decoded = decode_escapes(text, part)?;
+    if decoded.chars().any(char::is_control) {
+        return Err(UriError::ControlCharacter { part: part.into() });
+    }
+    Ok(decoded)
+}
+
+fn decode_escapes(text: &str, part: &'static str) -> Result<String, UriError> {
     if !text.contains('%') {
         return Ok(text.to_owned());
     }
@@ -254,6 +272,22 @@ mod tests {
             let encoded = percent_encode(text, USER_SAFE);
             assert_eq!(percent_decode(&encoded, "user name").unwrap(), text);
         }
+    }
+
+    #[test]
+    fn escaped_control_characters_are_refused_naming_the_part() {
+        for (text, part) in [
+            ("a%0Ab", "user name"),
+            ("%00", "password"),
+            ("x%1b[31m", "path"),
+        ] {
+            match percent_decode(text, part) {
+                Err(UriError::ControlCharacter { part: named }) => assert_eq!(named, part),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        assert_eq!(percent_decode("a%09b", "path").unwrap_err().to_string(),
+            "URI contains a control character in the path: control characters (tab, newline, NUL, escape...) are not allowed, written as they are or percent-escaped");
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! Conversions without a connection: `domxml-from-native` (a VMX file to domain XML) and
 //! `domxml-to-native` (domain XML to a VMX file).
 
-use std::io::Read;
 use std::path::Path;
 
 use clap::{Args, Subcommand};
@@ -64,14 +63,10 @@ fn check_format(format: &str) -> Result<(), CommandError> {
 }
 
 fn read_input(file: &str) -> Result<Vec<u8>, CommandError> {
-    if file == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| CommandError::new(format!("cannot read standard input: {e}")))?;
-        return Ok(bytes);
-    }
-    std::fs::read(file).map_err(|e| CommandError::new(format!("cannot read '{file}': {e}")))
+    esx_driver::input::read_document(file).map_err(|e| match file {
+        "-" => CommandError::new(format!("cannot read standard input: {e}")),
+        _ => CommandError::new(format!("cannot read '{file}': {e}")),
+    })
 }
 
 /// The offline context for a VMX file: when the file itself lives on a datastore

@@ -343,7 +343,7 @@ async fn domstate(conn: &Connection, args: &InfoArgs) -> Result<String, CommandE
 }
 
 async fn define(conn: &Connection, args: &DefineArgs) -> Result<String, CommandError> {
-    let xml = std::fs::read_to_string(&args.file)
+    let xml = esx_driver::input::read_text_document(&args.file)
         .map_err(|e| CommandError::new(format!("Failed to open file '{}': {e}", args.file)))?;
     let defined = conn.define_xml(&xml).await?;
     Ok(line(format_args!(

@@ -4,6 +4,7 @@ use std::error::Error;
 use std::fmt::Display;
 use std::process::ExitCode;
 
+use esx_driver::console::escape_controls;
 use esx_driver::driver::Report;
 
 /// Why a command failed: what it was doing (virsh's first `error:` line, e.g. `Failed to start
@@ -44,10 +45,12 @@ impl CommandError {
     /// Prints the failure as virsh does, on stderr: `error: DOING` (if any), then `error: CAUSE`;
     /// returns virsh's exit status for a failed command.
     pub(crate) fn report(&self) -> ExitCode {
+        // Names and messages quoted from servers, files and users may hold control characters:
+        // escaped, they can neither forge a line nor drive the terminal.
         if let Some(doing) = &self.doing {
-            eprintln!("error: {doing}");
+            eprintln!("error: {}", escape_controls(doing));
         }
-        eprintln!("error: {}", self.cause);
+        eprintln!("error: {}", escape_controls(&self.cause));
         ExitCode::from(1)
     }
 }

@@ -223,14 +223,7 @@ impl Command {
 
 /// Reads an XML file argument (bounded, as virsh's 10 MiB limit).
 fn read_file(path: &str) -> Result<String, String> {
-    const MAX_XML_FILE: u64 = 10 * 1024 * 1024;
-    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read '{path}': {e}"))?;
-    if metadata.len() > MAX_XML_FILE {
-        return Err(format!(
-            "'{path}' is larger than {MAX_XML_FILE} bytes: not a network description"
-        ));
-    }
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read '{path}': {e}"))
+    esx_driver::input::read_text_document(path).map_err(|e| format!("cannot read '{path}': {e}"))
 }
 
 /// A network in `net-list --json`.

@@ -2,9 +2,12 @@
 //! credentials (auth.conf, `ESX_PASSWORD`, the terminal), opened for one command and closed after
 //! it; logging to stderr (`ESX_VIRSH_LOG`); and virsh's blank line after the output.
 
+use std::sync::OnceLock;
+use std::time::Duration;
+
 use clap::Args;
 use esx_driver::auth::CredentialSources;
-use esx_driver::driver::{Connection, Error};
+use esx_driver::driver::{Connection, Error, Timeouts};
 
 use crate::error::CommandError;
 use crate::ConnectedCommand;
@@ -18,9 +21,20 @@ pub(crate) struct GlobalArgs {
         long = "connect",
         value_name = "URI",
         global = true,
-        env = "LIBVIRT_DEFAULT_URI"
+        env = "LIBVIRT_DEFAULT_URI",
+        // The URI may hold a password: --help must not print the variable's value.
+        hide_env_values = true
     )]
     connect: Option<String>,
+    /// Give up on a call to the server after SECONDS (default 300; connecting: 15 at most)
+    #[arg(
+        long = "timeout",
+        value_name = "SECONDS",
+        global = true,
+        env = "ESX_VIRSH_TIMEOUT",
+        value_parser = Timeouts::parse_seconds
+    )]
+    timeout: Option<Duration>,
     /// Quiet mode: no blank line after each command's output
     #[arg(short = 'q', long = "quiet", global = true)]
     quiet: bool,
@@ -29,6 +43,10 @@ pub(crate) struct GlobalArgs {
 /// Opens the connection, runs `command` on it, closes it, and returns what to print.
 pub(crate) fn run(global: &GlobalArgs, command: ConnectedCommand) -> Result<String, CommandError> {
     init_logging();
+    let timeouts = global
+        .timeout
+        .map_or_else(Timeouts::default, Timeouts::with_call_limit);
+    let _ = TIMEOUTS.set(timeouts);
     let Some(uri) = global.connect.as_deref() else {
         return Err(CommandError::new(
             "no connection URI: give -c URI (e.g. -c esx://root@host/) or set LIBVIRT_DEFAULT_URI",
@@ -54,10 +72,14 @@ pub(crate) fn run(global: &GlobalArgs, command: ConnectedCommand) -> Result<Stri
     Ok(output)
 }
 
-/// A connection to `uri` with the process's credentials: the command's own, or a second one
-/// (`migrate`'s destination).
+/// The limits `--timeout` / `ESX_VIRSH_TIMEOUT` set, for every connection the command opens.
+static TIMEOUTS: OnceLock<Timeouts> = OnceLock::new();
+
+/// A connection to `uri` with the process's credentials and timeouts: the command's own, or a
+/// second one (`migrate`'s destination).
 pub(crate) async fn open(uri: &str) -> Result<Connection, Error> {
-    Connection::open(uri, &CredentialSources::from_process()).await
+    let timeouts = TIMEOUTS.get().cloned().unwrap_or_default();
+    Connection::open_with_timeouts(uri, &CredentialSources::from_process(), timeouts).await
 }
 
 fn init_logging() {
@@ -66,8 +88,6 @@ fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
-        .without_time()
+        .event_format(esx_driver::console::VirshLogFormat)
         .try_init();
 }

@@ -7,7 +7,8 @@
 use std::io::Cursor;
 
 use esx_vi::types::{
-    methods, AnyValue, ManagedObjectReference, VirtualMachineConfigSpec, VirtualMachineProperties,
+    methods, AnyValue, DatastoreProperties, FileInfoMembers, HostDatastoreBrowserSearchSpec,
+    ManagedObjectReference, VirtualMachineConfigSpec, VirtualMachineProperties,
 };
 use esx_vi::{ByteRange, DatastorePath, TaskWait, TransportError};
 
@@ -16,6 +17,7 @@ use super::lookup::{domain_ref_of, long_at, DomainRef, DomainState};
 use crate::domain::{format_domain_xml, Domain, FormatOptions, Memory, Uuid, Vcpu};
 use crate::driver::connection::Connection;
 use crate::driver::error::{Error, Result};
+use crate::input::MAX_DOCUMENT_SIZE;
 use crate::vmx::{domain_to_vmx, update_vmx, vmx_to_domain, VmxFile};
 
 /// How `define` went.
@@ -70,6 +72,45 @@ fn vmx_file_stem(name: &str) -> String {
         .collect()
 }
 
+/// Refuses a domain whose name or file sources could reach outside a datastore folder: a name
+/// that is `.`/`..`, has such a `/`-separated part or starts with `/` (it becomes the VMX
+/// folder's and file's name), and disk sources with a `..` or `.` component or, for datastore
+/// paths, an absolute path after the datastore.
+fn refuse_escaping_paths(domain: &Domain) -> Result<()> {
+    let name = &domain.name;
+    if name.starts_with('/') || name.split('/').any(|part| part == ".." || part == ".") {
+        return Err(Error::InvalidArg(format!(
+            "domain name '{}' cannot be used: a name that is '.' or '..', has such a '/'-separated \
+             part or starts with '/' would name a place outside the VM's folder",
+            esx_vi::text::escape_controls(name)
+        )));
+    }
+    for disk in &domain.devices.disks {
+        let Some(source) = disk.source.as_ref().and_then(|s| s.path.as_deref()) else {
+            continue;
+        };
+        let escaping = if source.trim_start().starts_with('[') {
+            source
+                .parse::<DatastorePath>()
+                .err()
+                .map(|e| e.reason().to_owned())
+        } else {
+            source
+                .split('/')
+                .any(|part| part == "..")
+                .then(|| "a '..' component is not allowed".to_owned())
+        };
+        if let Some(reason) = escaping {
+            return Err(Error::InvalidArg(format!(
+                "disk '{}' has the source '{}', which cannot be used: {reason}",
+                disk.target.dev,
+                esx_vi::text::escape_controls(source)
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Whether `vmx` (an existing file's bytes) describes `domain` itself: same UUID.
 fn leftover_of(vmx: &[u8], domain: &Domain) -> bool {
     let Some(uuid) = domain.uuid else {
@@ -109,12 +150,23 @@ impl Connection {
         }
     }
 
+    /// Downloads a `.vmx`, at most [`MAX_DOCUMENT_SIZE`] bytes (a real one is a few KiB): a
+    /// larger file is an error rather than a memory hog.
     async fn download_vmx(&self, file: &DatastorePath) -> Result<Vec<u8>> {
         let datacenter_path = self.context().await?.datacenter_path.clone();
         let mut bytes = Vec::new();
+        let range = ByteRange {
+            start: 0,
+            end: Some(MAX_DOCUMENT_SIZE + 1),
+        };
         self.client()
-            .download_file(&datacenter_path, file, None, &mut bytes, |_| {})
+            .download_file(&datacenter_path, file, Some(range), &mut bytes, |_| {})
             .await?;
+        if bytes.len() as u64 > MAX_DOCUMENT_SIZE {
+            return Err(Error::Internal(format!(
+                "{file} is larger than 10 MiB: it is no VMX file this driver can read"
+            )));
+        }
         Ok(bytes)
     }
 
@@ -244,6 +296,8 @@ impl Connection {
     /// same UUID (or, when the XML has none, the same name).
     pub async fn define_xml(&self, xml: &str) -> Result<Defined> {
         let domain = Domain::from_xml(xml)?;
+        // Before anything touches the host: nothing may name a place outside a datastore.
+        refuse_escaping_paths(&domain)?;
         let all = self.list_domains(super::lookup::ListFilter::All).await?;
         let by_uuid = domain
             .uuid
@@ -290,7 +344,18 @@ impl Connection {
                 .update_domain(&dom, &domain)
                 .await
                 .map(Defined::Updated),
-            None => self.create_domain(&domain).await.map(Defined::Created),
+            None => {
+                // A new domain gets its UUID now, as libvirt gives one, and the .vmx records it
+                // (uuid.bios): domuuid, dumpxml and lookups then agree, and the dumped XML
+                // defines the same domain again.
+                let mut domain = domain;
+                if domain.uuid.is_none() {
+                    domain.uuid = Some(Uuid::new_random().map_err(|e| {
+                        Error::Internal(format!("cannot generate a UUID for the domain: {e}"))
+                    })?);
+                }
+                self.create_domain(&domain).await.map(Defined::Created)
+            }
         }
     }
 
@@ -370,7 +435,13 @@ impl Connection {
             Err(e) => return Err(e.into()),
         }
 
-        let mut undo = Undo::default();
+        let mut undo = Undo {
+            folder: directory.clone(),
+            before: FolderBefore::Unknown,
+            directory: None,
+            file: None,
+            vm: None,
+        };
         let result = self
             .create_steps(domain, &context, &directory, &vmx_file, vmx, &mut undo)
             .await;
@@ -383,6 +454,87 @@ impl Connection {
         }
     }
 
+    /// Creates the VMX folder; `true` when this call created it, `false` when it was there
+    /// already (which an undo must then leave). Parents are created only when missing, so that
+    /// the answer tells the two apart on every server.
+    async fn make_folder(
+        &self,
+        datacenter: &ManagedObjectReference,
+        directory: &DatastorePath,
+    ) -> Result<bool> {
+        let failed = |e| Error::server(format!("Could not create directory {directory}"))(e);
+        match self
+            .client()
+            .make_directory(datacenter, directory, false)
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(e) if e.fault_type() == Some("FileAlreadyExists") => Ok(false),
+            Err(e) if e.fault_type() == Some("FileNotFound") => {
+                match self
+                    .client()
+                    .make_directory(datacenter, directory, true)
+                    .await
+                {
+                    Ok(()) => Ok(true),
+                    Err(e) if e.fault_type() == Some("FileAlreadyExists") => Ok(false),
+                    Err(e) => Err(failed(e)),
+                }
+            }
+            Err(e) => Err(failed(e)),
+        }
+    }
+
+    /// The names of the files in a datastore folder (through its datastore's browser), or
+    /// `None` when there is no such folder.
+    async fn list_folder(&self, folder: &DatastorePath) -> Result<Option<Vec<String>>> {
+        // The connection's host's datastores: the folder can only be on one of them.
+        let host = self.host_context().host.clone();
+        let datastores: Vec<DatastoreProperties> = self
+            .client()
+            .list_linked(&host, "datastore", &["name", "browser"])
+            .await?;
+        let browser = datastores
+            .into_iter()
+            .find(|d| d.name.as_deref() == Some(folder.datastore.as_str()))
+            .and_then(|d| d.browser)
+            .ok_or_else(|| {
+                Error::Internal(format!(
+                    "datastore '{}' or its browser was not found",
+                    folder.datastore
+                ))
+            })?;
+        // Every file: a pattern is given explicitly, as some servers match nothing without one.
+        let spec = HostDatastoreBrowserSearchSpec {
+            match_pattern: vec!["*".to_owned()],
+            ..HostDatastoreBrowserSearchSpec::default()
+        };
+        let task = methods::search_datastore_task(
+            self.client(),
+            &browser,
+            &folder.to_string(),
+            Some(&spec),
+        )
+        .await
+        .map_err(|e| esx_vi::Error::from_method("SearchDatastore_Task", e))?;
+        match self
+            .client()
+            .wait_for_task(&task, None, TaskWait::default())
+            .await
+        {
+            Ok(info) => Ok(Some(match info.result {
+                Some(AnyValue::HostDatastoreBrowserSearchResults(found)) => found
+                    .file
+                    .iter()
+                    .map(|file| file.path().to_owned())
+                    .collect(),
+                _ => Vec::new(),
+            })),
+            Err(e) if e.fault_type() == Some("FileNotFound") => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     async fn create_steps(
         &self,
         domain: &Domain,
@@ -392,20 +544,17 @@ impl Connection {
         vmx: VmxFile,
         undo: &mut Undo,
     ) -> Result<DomainRef> {
-        if !directory.path.is_empty() {
-            match self
-                .client()
-                .make_directory(&context.datacenter, directory, true)
-                .await
-            {
-                Ok(()) => undo.directory = Some(directory.clone()),
-                Err(e) if e.fault_type() == Some("FileAlreadyExists") => {}
-                Err(e) => {
-                    return Err(Error::server(format!(
-                        "Could not create directory {directory}"
-                    ))(e))
-                }
-            }
+        let created =
+            !directory.path.is_empty() && self.make_folder(&context.datacenter, directory).await?;
+        if created {
+            undo.directory = Some(directory.clone());
+            undo.before = FolderBefore::Missing;
+        } else {
+            // A folder that was there: what it holds now is not this define's to remove.
+            undo.before = match self.list_folder(directory).await {
+                Ok(Some(files)) => FolderBefore::Files(files),
+                Ok(None) | Err(_) => FolderBefore::Unknown,
+            };
         }
         let bytes = vmx.to_bytes();
         let length = bytes.len() as u64;
@@ -449,7 +598,11 @@ impl Connection {
             .await
             .map_err(Error::server("Could not define domain"))?;
         let vm = match info.result {
-            Some(AnyValue::ManagedObjectReference(vm)) => vm,
+            Some(AnyValue::ManagedObjectReference(vm)) => {
+                // Registered: an undo must unregister it before removing its files.
+                undo.vm = Some(vm.clone());
+                vm
+            }
             _ => {
                 return Err(Error::Internal(
                     "RegisterVM_Task succeeded without naming the new VM".into(),
@@ -473,20 +626,83 @@ impl Connection {
         Ok(dom)
     }
 
+    /// Undoes a failed define: unregisters the VM if the host registered it, removes the folder
+    /// it created (or, in a folder that was there before, the files that appeared since), then
+    /// lists the folder again and reports, as a warning, anything still left.
     async fn undo(&self, datacenter: &ManagedObjectReference, undo: Undo) {
-        // The directory holds everything the registration may have created beside the VMX.
-        let target = undo.directory.or(undo.file);
-        if let Some(target) = target {
+        if undo.directory.is_none() && undo.file.is_none() {
+            return; // nothing was written
+        }
+        if let Some(vm) = &undo.vm {
+            if let Err(e) = methods::unregister_vm(self.client(), vm).await {
+                tracing::warn!(
+                    "could not unregister the VM of the failed define ({}); its files stay",
+                    esx_vi::Error::from_method("UnregisterVM", e)
+                );
+                return;
+            }
+        }
+        let folder = &undo.folder;
+        let mut failures = Vec::new();
+        let targets: Vec<DatastorePath> = match (&undo.directory, &undo.before) {
+            // The whole folder is ours, with whatever the registration put beside the VMX.
+            (Some(directory), _) => vec![directory.clone()],
+            (None, FolderBefore::Files(before)) => match self.list_folder(folder).await {
+                Ok(Some(now)) => now
+                    .iter()
+                    .filter(|name| !before.contains(name))
+                    .map(|name| child_of(folder, name))
+                    .collect(),
+                _ => undo.file.iter().cloned().collect(),
+            },
+            (None, _) => undo.file.iter().cloned().collect(),
+        };
+        for target in &targets {
             if let Err(e) = self
                 .client()
-                .delete_datastore_file(datacenter, &target)
+                .delete_datastore_file(datacenter, target)
                 .await
             {
-                tracing::warn!(
-                    "could not remove {target} after the failed define: {}",
-                    e.report()
-                );
+                failures.push(format!("{target} ({})", e.report()));
             }
+        }
+        // Trust but verify: list the folder and report what is still there.
+        let left: Vec<String> = match self.list_folder(folder).await {
+            Ok(None) => Vec::new(),
+            Ok(Some(now)) => match (&undo.directory, &undo.before) {
+                (Some(_), _) => std::iter::once(folder.to_string())
+                    .chain(now.iter().map(|name| child_of(folder, name).to_string()))
+                    .collect(),
+                (None, FolderBefore::Files(before)) => now
+                    .iter()
+                    .filter(|name| !before.contains(name))
+                    .map(|name| child_of(folder, name).to_string())
+                    .collect(),
+                (None, _) => undo
+                    .file
+                    .iter()
+                    .filter(|file| now.iter().any(|name| name == file.file_name()))
+                    .map(ToString::to_string)
+                    .collect(),
+            },
+            Err(e) => {
+                tracing::warn!(
+                    "could not check that the failed define left nothing in {folder}: {e}"
+                );
+                return;
+            }
+        };
+        if !left.is_empty() {
+            let why = if failures.is_empty() {
+                String::new()
+            } else {
+                format!(" (removing failed: {})", failures.join("; "))
+            };
+            tracing::warn!(
+                "the failed define left {} behind{why}: remove {} by hand",
+                left.join(", "),
+                if left.len() == 1 { "it" } else { "them" }
+            );
         }
     }
 
@@ -609,11 +825,39 @@ impl Connection {
     }
 }
 
-/// What a failed define must remove.
-#[derive(Debug, Default)]
+/// What the VMX folder held before a define.
+#[derive(Debug, PartialEq, Eq)]
+enum FolderBefore {
+    /// There was no such folder.
+    Missing,
+    /// These files.
+    Files(Vec<String>),
+    /// It could not be listed: only what the define itself names is removed.
+    Unknown,
+}
+
+/// What a failed define must undo.
+#[derive(Debug)]
 struct Undo {
+    /// The folder of the VMX.
+    folder: DatastorePath,
+    /// What it held before.
+    before: FolderBefore,
+    /// The folder, when this define created it.
     directory: Option<DatastorePath>,
+    /// The VMX file, once uploaded.
     file: Option<DatastorePath>,
+    /// The VM, once registered.
+    vm: Option<ManagedObjectReference>,
+}
+
+/// `[ds] folder/name`.
+fn child_of(folder: &DatastorePath, name: &str) -> DatastorePath {
+    if folder.path.is_empty() {
+        DatastorePath::new(folder.datastore.clone(), name)
+    } else {
+        DatastorePath::new(folder.datastore.clone(), format!("{}/{name}", folder.path))
+    }
 }
 
 #[cfg(test)]

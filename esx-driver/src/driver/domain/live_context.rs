@@ -139,6 +139,10 @@ impl VmxContext for LiveContext {
 
     fn format_file_name(&self, source: &str) -> std::result::Result<String, VmxError> {
         if let Some((datastore, path)) = split_datastore_path(source) {
+            // Nothing written to a VMX may point outside its datastore.
+            if let Err(e) = source.parse::<esx_vi::DatastorePath>() {
+                return Err(VmxError::FileName(e.to_string()));
+            }
             let Some(mount) = self.datastore(datastore) else {
                 return Err(VmxError::FileName(format!(
                     "Datastore '{datastore}' of '{source}' does not exist on this host"
