@@ -60,8 +60,9 @@ impl Connection {
 
     /// Like [`Connection::open`], with a parsed URI.
     pub async fn open_uri(uri: ConnectUri, sources: &CredentialSources) -> Result<Connection> {
+        // The caller decides how to show these (esx-virsh prints virsh's `warning: ...`).
         for warning in &uri.warnings {
-            tracing::warn!("{warning}");
+            tracing::debug!("{warning}");
         }
         let credentials = sources.resolve(&CredentialRequest::for_uri(&uri))?;
         let client = connect_client(&uri, &uri.sdk_url(), &uri.host, &credentials, true).await?;
@@ -147,6 +148,24 @@ impl Connection {
             )));
         }
         Ok(VCenterLink { address, client })
+    }
+
+    /// libvirt's `virConnectIsAlive`: the connection is logged in (until [`Connection::close`]).
+    /// Like libvirt's ESX driver, it does not ask the server; the next call finds a dropped
+    /// session out.
+    pub fn is_alive(&self) -> bool {
+        self.client().session().is_some()
+    }
+
+    /// libvirt's `virConnectIsEncrypted`: the connection talks HTTPS.
+    pub fn is_encrypted(&self) -> bool {
+        self.client().url().scheme() == "https"
+    }
+
+    /// libvirt's `virConnectIsSecure`: the same as [`Connection::is_encrypted`] (the ESX driver
+    /// has no other channel that could be secure).
+    pub fn is_secure(&self) -> bool {
+        self.is_encrypted()
     }
 
     /// The URI this connection was opened with (printed without password by `Display`).

@@ -3,7 +3,9 @@
 //! `setvcpus`, `schedinfo`, `memtune`, `autostart`) and `migrate`.
 
 use clap::{Args, Subcommand};
-use esx_driver::driver::{Connection, DomainInfo, DomainRef, ListFilter, SchedulerUpdate};
+use esx_driver::driver::{
+    Connection, DomainInfo, DomainRef, DomainState, ListFilter, SchedulerUpdate,
+};
 use esx_driver::uri::MigrationUri;
 use serde::Serialize;
 
@@ -28,6 +30,63 @@ pub(crate) struct ListArgs {
     #[arg(long)]
     uuid: bool,
     /// Print a JSON array
+    #[arg(long)]
+    json: bool,
+    /// Only domains the host starts when it boots
+    #[arg(long, conflicts_with = "no_autostart")]
+    autostart: bool,
+    /// Only domains the host does not start when it boots
+    #[arg(long)]
+    no_autostart: bool,
+    /// Only domains with snapshots
+    #[arg(long, conflicts_with = "without_snapshot")]
+    with_snapshot: bool,
+    /// Only domains without snapshots
+    #[arg(long)]
+    without_snapshot: bool,
+    /// Only running domains
+    #[arg(long)]
+    state_running: bool,
+    /// Only paused (suspended) domains
+    #[arg(long)]
+    state_paused: bool,
+    /// Only shut off domains
+    #[arg(long)]
+    state_shutoff: bool,
+    /// Only domains in another state (none on VMware)
+    #[arg(long)]
+    state_other: bool,
+    /// Only persistent domains (every VMware domain)
+    #[arg(long, conflicts_with = "transient")]
+    persistent: bool,
+    /// Only transient domains (none on VMware)
+    #[arg(long)]
+    transient: bool,
+}
+
+impl ListArgs {
+    /// Whether a `--state-*` filter is given; the domain's state must then be one of them.
+    fn state_filtered(&self) -> bool {
+        self.state_running || self.state_paused || self.state_shutoff || self.state_other
+    }
+
+    fn state_wanted(&self, state: DomainState) -> bool {
+        match state {
+            DomainState::Running => self.state_running,
+            DomainState::Paused => self.state_paused,
+            DomainState::ShutOff => self.state_shutoff,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StateArgs {
+    /// Domain name, id or uuid
+    domain: String,
+    /// Also print the reason for the state
+    #[arg(long)]
+    reason: bool,
+    /// Print a JSON object
     #[arg(long)]
     json: bool,
 }
@@ -115,7 +174,7 @@ pub(crate) enum Command {
     /// Domain information
     Dominfo(InfoArgs),
     /// Domain state
-    Domstate(InfoArgs),
+    Domstate(StateArgs),
     /// Convert a domain name or UUID to its id
     Domid(DomainArg),
     /// Convert a domain id or UUID to its name
@@ -175,7 +234,9 @@ impl Command {
             Command::Setmaxmem(args) => {
                 let kib = parse_size_kib(&args.size)?;
                 let dom = lookup::domain(conn, &args.domain).await?;
-                conn.set_max_memory(&dom, kib).await?;
+                conn.set_max_memory(&dom, kib)
+                    .await
+                    .map_err(|e| CommandError::while_doing("Unable to change MaxMemorySize", e))?;
                 Ok(String::new())
             }
             Command::Setvcpus(args) => {
@@ -222,7 +283,7 @@ impl<'a> DomainView<'a> {
 /// `dominfo --json`.
 #[derive(Serialize)]
 struct DomainInfoView<'a> {
-    autostart: bool,
+    autostart: Option<bool>,
     id: Option<i32>,
     managed_save: bool,
     max_memory_kib: u64,
@@ -277,14 +338,36 @@ struct MemtuneView {
 }
 
 async fn list(conn: &Connection, args: &ListArgs) -> Result<String, CommandError> {
-    let filter = if args.all {
+    // As virsh: a --state-* filter lists from all domains.
+    let filter = if args.all || args.state_filtered() {
         ListFilter::All
     } else if args.inactive {
         ListFilter::Inactive
     } else {
         ListFilter::Active
     };
-    let domains = conn.list_domains(filter).await?;
+    let mut domains = conn.list_domains(filter).await?;
+    if args.state_filtered() {
+        domains.retain(|d| args.state_wanted(d.state));
+    }
+    if args.transient {
+        // VMware has no transient domains.
+        domains.clear();
+    }
+    if args.autostart || args.no_autostart {
+        let autostarted = conn.autostarted_vms().await?;
+        domains.retain(|d| autostarted.contains(&d.moref.value) == args.autostart);
+    }
+    if args.with_snapshot || args.without_snapshot {
+        let mut kept = Vec::with_capacity(domains.len());
+        for dom in domains {
+            let has = !conn.snapshots(&dom).await?.snapshots.is_empty();
+            if has == args.with_snapshot {
+                kept.push(dom);
+            }
+        }
+        domains = kept;
+    }
     if args.json {
         return json(&domains.iter().map(DomainView::of).collect::<Vec<_>>());
     }
@@ -311,10 +394,7 @@ async fn dominfo(conn: &Connection, args: &InfoArgs) -> Result<String, CommandEr
     if args.json {
         return json(&DomainInfoView::of(&info));
     }
-    let autostart = if info.autostart { "enable" } else { "disable" };
-    Ok(fields(
-        15,
-        &[
+    let mut rows = vec![
             ("Id:", info.domain.id_text()),
             ("Name:", info.domain.name.clone()),
             ("UUID:", info.domain.uuid_text()),
@@ -324,13 +404,17 @@ async fn dominfo(conn: &Connection, args: &InfoArgs) -> Result<String, CommandEr
             ("Max memory:", format!("{} KiB", info.max_memory_kib)),
             ("Used memory:", format!("{} KiB", info.memory_kib)),
             ("Persistent:", "yes".to_owned()),
-            ("Autostart:", autostart.to_owned()),
-            ("Managed save:", "no".to_owned()),
-        ],
-    ))
+    ];
+    // Left out when the host cannot say, as virsh leaves it out.
+    if let Some(autostart) = info.autostart {
+        let word = if autostart { "enable" } else { "disable" };
+        rows.push(("Autostart:", word.to_owned()));
+    }
+    rows.push(("Managed save:", "no".to_owned()));
+    Ok(fields(15, &rows))
 }
 
-async fn domstate(conn: &Connection, args: &InfoArgs) -> Result<String, CommandError> {
+async fn domstate(conn: &Connection, args: &StateArgs) -> Result<String, CommandError> {
     let dom = lookup::domain(conn, &args.domain).await?;
     let state = conn.domain_state(&dom).await?;
     if args.json {
@@ -338,6 +422,11 @@ async fn domstate(conn: &Connection, args: &InfoArgs) -> Result<String, CommandE
             name: &dom.name,
             state: state.as_str(),
         });
+    }
+    if args.reason {
+        // VMware gives no reason for a power state; libvirt's ESX driver reports reason 0,
+        // which virsh prints as `unknown`.
+        return Ok(line(format_args!("{state} (unknown)")));
     }
     Ok(line(state))
 }
@@ -453,7 +542,7 @@ mod tests {
             uuid: None,
         });
         assert_json_keys_sorted(&DomainInfoView {
-            autostart: false,
+            autostart: None,
             id: None,
             managed_save: false,
             max_memory_kib: 1,

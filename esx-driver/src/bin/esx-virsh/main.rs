@@ -61,9 +61,11 @@ macro_rules! connected_groups {
 
 connected_groups! {
     domain => Domain,
+    monitor => Monitor,
     lifecycle => Lifecycle,
     snapshot => Snapshot,
     host => Host,
+    unsupported => Unsupported,
 }
 
 /// Manage VMware ESX hosts and vCenter servers the way virsh manages libvirt domains.

@@ -5,6 +5,7 @@
 use clap::Args;
 use esx_driver::auth::CredentialSources;
 use esx_driver::driver::{Connection, Error};
+use esx_driver::uri::{ConnectUri, UriWarning};
 
 use crate::error::CommandError;
 use crate::ConnectedCommand;
@@ -55,9 +56,17 @@ pub(crate) fn run(global: &GlobalArgs, command: ConnectedCommand) -> Result<Stri
 }
 
 /// A connection to `uri` with the process's credentials: the command's own, or a second one
-/// (`migrate`'s destination).
+/// (`migrate`'s destination). What the URI parser noticed is printed once, as virsh prints
+/// warnings; a parameter that is valid but moot (`no_verify` with `transport=http`) is not:
+/// libvirt accepts such a URI silently.
 pub(crate) async fn open(uri: &str) -> Result<Connection, Error> {
-    Connection::open(uri, &CredentialSources::from_process()).await
+    let uri = ConnectUri::parse(uri)?;
+    for warning in &uri.warnings {
+        if !matches!(warning, UriWarning::TlsParameterWithHttp(_)) {
+            eprintln!("warning: {warning}");
+        }
+    }
+    Connection::open_uri(uri, &CredentialSources::from_process()).await
 }
 
 fn init_logging() {

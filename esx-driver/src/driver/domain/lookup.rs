@@ -58,6 +58,8 @@ impl DomainState {
     }
 
     /// Whether libvirt counts the domain as active (it has an id): powered on or suspended.
+    /// libvirt 11.3's ESX driver lists a suspended VM in `list` with its id and `paused`, and
+    /// `start` refuses it as already active (checked side by side against it).
     pub fn is_active(self) -> bool {
         self != DomainState::ShutOff
     }
@@ -127,8 +129,9 @@ pub struct DomainInfo {
     pub max_memory_kib: u64,
     /// The memory limit (`config.memoryAllocation.limit`) in KiB, else the maximum.
     pub memory_kib: u64,
-    /// Whether the host starts the domain when it boots.
-    pub autostart: bool,
+    /// Whether the host starts the domain when it boots; `None` when the host's autostart
+    /// manager cannot be read (virsh then leaves the `Autostart:` line out).
+    pub autostart: Option<bool>,
 }
 
 /// The libvirt id of a VM: the number in its managed object id (`vm-42` -> 42, ESX's `42` -> 42).
@@ -476,7 +479,14 @@ impl Connection {
         let vcpus = long_at(&props, "config.hardware.numCPU")
             .unwrap_or(0)
             .max(0) as u32;
-        let autostart = self.autostart_of(&domain).await?;
+        // Optional, as in virsh: a host whose autostart manager cannot be read still answers.
+        let autostart = match self.autostart_of(&domain).await {
+            Ok(autostart) => Some(autostart),
+            Err(e) => {
+                tracing::debug!(domain = %domain.name, "autostart unknown: {}", e.report());
+                None
+            }
+        };
         Ok(DomainInfo {
             domain,
             vcpus,

@@ -1,0 +1,231 @@
+//! End-to-end: the commands that show what a domain has and reports (`vcpucount`, `maxvcpus`,
+//! `domblklist`, `domiflist`, `vncdisplay`, `domhostname`, `dommemstat`, `domifaddr`,
+//! `domstate --reason`), the `list` filters, virsh's error lines, and the drivers ESX lacks,
+//! against both simulator models in both wire styles; outputs compared with libvirt 11.3's virsh
+//! on the same simulator.
+
+mod e2e_common;
+
+use e2e_common::{simulator, uri, virsh};
+use esx_tests::{Model, WireStyle};
+
+/// A running VM of the URI's host in each model.
+fn running_vm(model: Model) -> &'static str {
+    match model {
+        Model::Esx => "ha-host_VM0",
+        Model::Vpx => "DC0_C0_RP0_VM0",
+    }
+}
+
+#[test]
+fn what_a_domain_has_and_reports() {
+    for model in [Model::Esx, Model::Vpx] {
+        for wire in WireStyle::ALL {
+            let sim = simulator(model, wire);
+            let uri = uri(&sim);
+            let vm = running_vm(model);
+            let name = format!("{model:?}_{wire:?}");
+
+            assert_eq!(
+                virsh(&uri, &["vcpucount", vm]).ok(),
+                "maximum      config         1\nmaximum      live           1\n\
+                 current      config         1\ncurrent      live           1\n\n"
+            );
+            assert_eq!(virsh(&uri, &["-q", "maxvcpus"]).ok(), "64\n");
+            insta::assert_snapshot!(
+                format!("domblklist_details_{name}"),
+                virsh(&uri, &["domblklist", vm, "--details"]).ok()
+            );
+            let blk = virsh(&uri, &["domblklist", vm]).ok();
+            assert!(blk.starts_with(" Target   Source\n"), "{blk}");
+            insta::assert_snapshot!(
+                format!("domiflist_{name}"),
+                virsh(&uri, &["domiflist", vm]).ok()
+            );
+            assert_eq!(
+                virsh(&uri, &["domstate", vm, "--reason"]).ok(),
+                "running (unknown)\n\n"
+            );
+            assert_eq!(
+                virsh(&uri, &["domhostname", vm]).failed(),
+                "error: failed to get hostname\nerror: Requested operation is not valid: \
+                 hostName field not available (missing VMware Tools?)\n"
+            );
+            let stats = virsh(&uri, &["dommemstat", vm]).ok();
+            assert!(stats.starts_with("actual "), "{stats}");
+            assert!(stats.contains("\navailable "), "{stats}");
+            let addresses = virsh(&uri, &["domifaddr", vm]).ok();
+            assert!(
+                addresses.starts_with(" Name       MAC address          Protocol     Address\n"),
+                "{addresses}"
+            );
+            assert_eq!(
+                virsh(&uri, &["vncdisplay", vm]).failed(),
+                "error: Failed to get VNC port. Is this domain using VNC?\n"
+            );
+
+            // Shut off: no live rows, no display.
+            virsh(&uri, &["destroy", vm]).ok();
+            assert_eq!(
+                virsh(&uri, &["-q", "vcpucount", vm]).ok(),
+                "maximum      config         1\ncurrent      config         1\n"
+            );
+            assert_eq!(
+                virsh(&uri, &["domdisplay", vm]).failed(),
+                "error: Domain is not running\n"
+            );
+            assert_eq!(
+                virsh(&uri, &["domstate", vm, "--reason"]).ok(),
+                "shut off (unknown)\n\n"
+            );
+        }
+    }
+}
+
+#[test]
+fn list_filters() {
+    for model in [Model::Esx, Model::Vpx] {
+        let sim = simulator(model, WireStyle::Xsi);
+        let uri = uri(&sim);
+        let vm = running_vm(model);
+        let names = |args: &[&str]| {
+            let mut full = vec!["-q", "list", "--name"];
+            full.extend_from_slice(args);
+            virsh(&uri, &full).ok()
+        };
+        let all = names(&["--all"]);
+        assert!(all.lines().any(|line| line == vm), "{all}");
+        virsh(&uri, &["suspend", vm]).ok();
+        assert_eq!(names(&["--state-paused"]), format!("{vm}\n"));
+        assert!(!names(&["--state-running"]).contains(vm));
+        assert_eq!(names(&["--state-shutoff"]), "");
+        assert_eq!(names(&["--state-other"]), "");
+        assert_eq!(names(&["--transient", "--all"]), "");
+        assert_eq!(names(&["--persistent", "--all"]), all);
+        assert_eq!(names(&["--autostart", "--all"]), "");
+        assert_eq!(names(&["--no-autostart", "--all"]), all);
+        virsh(&uri, &["autostart", vm]).ok();
+        assert_eq!(names(&["--autostart", "--all"]), format!("{vm}\n"));
+        assert_eq!(names(&["--with-snapshot", "--all"]), "");
+        virsh(&uri, &["snapshot-create-as", vm, "s1"]).ok();
+        assert_eq!(names(&["--with-snapshot", "--all"]), format!("{vm}\n"));
+        assert!(!names(&["--without-snapshot", "--all"]).contains(vm));
+    }
+}
+
+#[test]
+fn errors_read_as_virsh_prints_them() {
+    for model in [Model::Esx, Model::Vpx] {
+        let sim = simulator(model, WireStyle::Vcsim);
+        // no_verify is moot over http, and libvirt accepts it without a word.
+        let uri = format!("{}&no_verify=1", uri(&sim));
+        let vm = running_vm(model);
+        let listed = virsh(&uri, &["list"]);
+        assert_eq!(listed.stderr, "", "a valid URI printed something");
+        listed.ok();
+        let warned = virsh(&format!("{uri}&bogus=1"), &["list"]);
+        assert_eq!(
+            warned.stderr,
+            "warning: Ignoring unexpected query parameter 'bogus'\n"
+        );
+
+        assert_eq!(
+            virsh(&uri, &["dominfo", "nosuchvm"]).failed(),
+            "error: failed to get domain 'nosuchvm'\n"
+        );
+        assert_eq!(
+            virsh(&uri, &["start", vm]).failed(),
+            "error: Domain is already active\n"
+        );
+        assert_eq!(
+            virsh(&uri, &["resume", vm]).failed(),
+            format!(
+                "error: Failed to resume domain '{vm}'\n\
+                 error: Requested operation is not valid: Domain is not suspended\n"
+            )
+        );
+        assert_eq!(
+            virsh(&uri, &["setmaxmem", vm, "1G"]).failed(),
+            "error: Unable to change MaxMemorySize\n\
+             error: Requested operation is not valid: Domain is not powered off\n"
+        );
+        assert_eq!(
+            virsh(&uri, &["setvcpus", vm, "65"]).failed(),
+            "error: invalid argument: Requested number of virtual CPUs is greater than max \
+             allowable number of virtual CPUs for the domain: 65 > 64\n"
+        );
+        virsh(&uri, &["destroy", vm]).ok();
+        assert_eq!(
+            virsh(&uri, &["destroy", vm]).failed(),
+            format!(
+                "error: Failed to destroy domain '{vm}'\n\
+                 error: Requested operation is not valid: Domain is not powered on\n"
+            )
+        );
+        // setmaxmem rounds up to a multiple of 4 MiB, as libvirt does.
+        virsh(&uri, &["setmaxmem", vm, "1025M"]).ok();
+        let info = virsh(&uri, &["dominfo", vm]).ok();
+        assert!(info.contains("Max memory:     1052672 KiB\n"), "{info}");
+
+        for (command, doing, call) in [
+            (
+                "secret-list",
+                "Failed to count secrets",
+                "virConnectNumOfSecrets",
+            ),
+            (
+                "nodedev-list",
+                "Failed to count node devices",
+                "virNodeNumOfDevices",
+            ),
+            (
+                "nwfilter-list",
+                "Failed to count network filters",
+                "virConnectNumOfNWFilters",
+            ),
+        ] {
+            assert_eq!(
+                virsh(&uri, &[command]).failed(),
+                format!(
+                    "error: {doing}\nerror: this function is not supported by the connection \
+                     driver: {call}\n"
+                )
+            );
+        }
+    }
+}
+
+#[test]
+fn host_figures_as_libvirt_reads_them() {
+    for model in [Model::Esx, Model::Vpx] {
+        let sim = simulator(model, WireStyle::Xsi);
+        let uri = uri(&sim);
+        let node = virsh(&uri, &["nodeinfo"]).ok();
+        assert!(
+            node.starts_with("CPU model:           Intel Core i7-3615QM CPU @ 2.30\n"),
+            "{node}"
+        );
+        assert!(node.contains("CPU frequency:       3591 MHz\n"), "{node}");
+        insta::assert_snapshot!(
+            format!("capabilities_{model:?}"),
+            virsh(&uri, &["capabilities"]).ok()
+        );
+    }
+}
+
+#[test]
+fn description() {
+    for model in [Model::Esx, Model::Vpx] {
+        let sim = simulator(model, WireStyle::Vcsim);
+        let uri = uri(&sim);
+        let vm = running_vm(model);
+        assert_eq!(
+            virsh(&uri, &["desc", vm, "web", "front", "end"]).ok(),
+            "Domain description updated successfully\n\n"
+        );
+        assert_eq!(virsh(&uri, &["-q", "desc", vm]).ok(), "web front end\n");
+        assert!(virsh(&uri, &["desc", vm, "--title"])
+            .failed()
+            .contains("no title"));
+    }
+}
