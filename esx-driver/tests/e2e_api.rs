@@ -248,3 +248,25 @@ async fn credentials_are_checked() {
     );
     conn.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn libvirts_yes_no_questions_about_connections_and_domains() {
+    let sim = simulator(Model::Esx, WireStyle::Xsi);
+    let conn = open(&uri(&sim)).await;
+    assert!(conn.is_alive());
+    // The test simulator talks plain HTTP.
+    assert!(!conn.is_encrypted());
+    assert!(!conn.is_secure());
+
+    let dom = conn.lookup("ha-host_VM0").await.unwrap();
+    assert!(conn.domain_is_active(&dom).await.unwrap());
+    assert!(conn.domain_is_persistent(&dom).await.unwrap());
+    assert!(!conn.domain_has_managed_save(&dom).await.unwrap());
+    conn.destroy(&dom).await.unwrap();
+    assert!(!conn.domain_is_active(&dom).await.unwrap());
+
+    let tls = simulator_with(SimOptions::esx().tls(true));
+    let secure = open(&uri(&tls)).await;
+    assert!(secure.is_encrypted() && secure.is_secure());
+    secure.close().await.unwrap();
+}

@@ -229,3 +229,26 @@ fn description() {
             .contains("no title"));
     }
 }
+
+#[test]
+fn disk_sizes() {
+    for model in [Model::Esx, Model::Vpx] {
+        let sim = simulator(model, WireStyle::Xsi);
+        let uri = uri(&sim);
+        let vm = running_vm(model);
+        let info = virsh(&uri, &["domblkinfo", vm, "sda"]).ok();
+        let lines: Vec<&str> = info.lines().collect();
+        assert!(lines[0].starts_with("Capacity:       "), "{info}");
+        assert!(lines[1].starts_with("Allocation:     "), "{info}");
+        assert!(lines[2].starts_with("Physical:       "), "{info}");
+        let capacity: u64 = lines[0][16..].parse().unwrap();
+        assert!(capacity > 0, "{info}");
+        // The same disk by its file.
+        let path = format!("[LocalDS_0] {vm}/disk1.vmdk");
+        assert_eq!(virsh(&uri, &["domblkinfo", vm, &path]).ok(), info);
+        assert_eq!(
+            virsh(&uri, &["domblkinfo", vm, "sdz"]).failed(),
+            "error: invalid argument: invalid path sdz not assigned to domain\n"
+        );
+    }
+}

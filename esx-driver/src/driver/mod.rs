@@ -18,8 +18,9 @@ pub mod host;
 
 pub use connection::{Connection, VCenterLink};
 pub use domain::{
-    id_of_moref, DatastoreMount, Defined, DomainInfo, DomainRef, DomainState, GuestInterface,
-    ListFilter, LiveContext, MemoryStats, SchedulerParams, SchedulerUpdate, Snapshot, SnapshotList,
+    id_of_moref, BlockInfo, DatastoreMount, Defined, DomainInfo, DomainRef, DomainState,
+    GuestInterface, ListFilter, LiveContext, MemoryStats, SchedulerParams, SchedulerUpdate,
+    Snapshot, SnapshotList,
 };
 pub use error::{DomainKey, Error, Report, Result, Vanished};
 pub use host::{HypervisorVersion, NodeInfo};

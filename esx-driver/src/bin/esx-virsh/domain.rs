@@ -394,6 +394,11 @@ async fn dominfo(conn: &Connection, args: &InfoArgs) -> Result<String, CommandEr
     if args.json {
         return json(&DomainInfoView::of(&info));
     }
+    Ok(dominfo_text(&info))
+}
+
+/// virsh's `dominfo` lines.
+fn dominfo_text(info: &DomainInfo) -> String {
     let mut rows = vec![
             ("Id:", info.domain.id_text()),
             ("Name:", info.domain.name.clone()),
@@ -411,7 +416,7 @@ async fn dominfo(conn: &Connection, args: &InfoArgs) -> Result<String, CommandEr
         rows.push(("Autostart:", word.to_owned()));
     }
     rows.push(("Managed save:", "no".to_owned()));
-    Ok(fields(15, &rows))
+    fields(15, &rows)
 }
 
 async fn domstate(conn: &Connection, args: &StateArgs) -> Result<String, CommandError> {
@@ -567,6 +572,29 @@ mod tests {
         assert_json_keys_sorted(&MemtuneView {
             min_guarantee_kib: 0,
         });
+    }
+
+    #[test]
+    fn dominfo_leaves_out_an_autostart_it_cannot_read() {
+        let mut info = DomainInfo {
+            domain: DomainRef {
+                moref: esx_vi::types::ManagedObjectReference::new("VirtualMachine", "vm-9"),
+                name: "web".to_owned(),
+                uuid: None,
+                hw_uuid: None,
+                state: DomainState::Running,
+                id: Some(9),
+            },
+            vcpus: 2,
+            max_memory_kib: 1024,
+            memory_kib: 1024,
+            autostart: None,
+        };
+        let text = dominfo_text(&info);
+        assert!(!text.contains("Autostart:"), "{text}");
+        assert!(text.ends_with("Persistent:     yes\nManaged save:   no\n"), "{text}");
+        info.autostart = Some(true);
+        assert!(dominfo_text(&info).contains("Autostart:      enable\nManaged save:   no\n"));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! What a domain has and reports: `vcpucount`, `maxvcpus`, `domblklist`, `domiflist`,
+//! What a domain has and reports: `vcpucount`, `maxvcpus`, `domblklist`, `domblkinfo`, `domiflist`,
 //! `vncdisplay`, `domdisplay`, `domhostname`, `dommemstat`, `domifaddr`, and its description
 //! (`desc`), in virsh's formats.
 
@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::error::CommandError;
 use crate::lookup::{self, DomainArg};
-use crate::output::{json, line, table};
+use crate::output::{fields, json, line, table};
 
 #[derive(Debug, Args)]
 pub(crate) struct BlkListArgs {
@@ -18,6 +18,14 @@ pub(crate) struct BlkListArgs {
     /// Also show the disk type and device
     #[arg(long)]
     details: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BlkInfoArgs {
+    /// Domain name, id or uuid
+    domain: String,
+    /// The disk: its target (sda) or its file ([datastore] dir/disk.vmdk)
+    device: String,
 }
 
 #[derive(Debug, Args)]
@@ -69,6 +77,8 @@ pub(crate) enum Command {
     Maxvcpus(MaxVcpusArgs),
     /// List all domain blocks
     Domblklist(BlkListArgs),
+    /// Domain block device size information
+    Domblkinfo(BlkInfoArgs),
     /// List all domain virtual interfaces
     Domiflist(DomainArg),
     /// VNC display
@@ -94,6 +104,31 @@ impl Command {
             Command::Domblklist(args) => {
                 let (_, domain) = definition(conn, &args.domain).await?;
                 Ok(blklist_text(&domain, args.details))
+            }
+            Command::Domblkinfo(args) => {
+                let (dom, domain) = definition(conn, &args.domain).await?;
+                let path = domain
+                    .devices
+                    .disks
+                    .iter()
+                    .filter_map(|d| Some((d, d.source.as_ref()?.path.as_deref()?)))
+                    .find(|(d, path)| d.target.dev == args.device || *path == args.device)
+                    .map(|(_, path)| path.to_owned())
+                    .ok_or_else(|| {
+                        CommandError::new(format!(
+                            "invalid argument: invalid path {} not assigned to domain",
+                            args.device
+                        ))
+                    })?;
+                let info = conn.block_info(&dom, &path).await?;
+                Ok(fields(
+                    15,
+                    &[
+                        ("Capacity:", info.capacity.to_string()),
+                        ("Allocation:", info.allocation.to_string()),
+                        ("Physical:", info.physical.to_string()),
+                    ],
+                ))
             }
             Command::Domiflist(args) => {
                 let (_, domain) = definition(conn, &args.domain).await?;

@@ -7,7 +7,9 @@ use esx_driver::driver::{Connection, Error};
 
 use crate::error::CommandError;
 
-/// The commands of the drivers ESX has not.
+/// The commands of the drivers ESX has not. (The variants spell virsh's command names, which
+/// happen to share their ending.)
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// List secrets (ESX has no secret driver)

@@ -5,8 +5,8 @@
 //! - [`lifecycle`]: start, shutdown, reboot, destroy, suspend, resume, reset.
 //! - [`config`]: dumpxml, define (create or update, undone on failure), undefine.
 //! - [`live_context`]: the VMX conversion's context against the host's datastores.
-//! - [`monitor`]: vCPU count, guest host name and addresses, memory statistics, is-active/
-//!   persistent/managed-save.
+//! - [`monitor`]: vCPU count, guest host name and addresses, memory statistics, disk sizes,
+//!   description, is-active/persistent/managed-save.
 //! - [`tuning`]: memory, vCPUs, scheduler and memory parameters, autostart.
 //! - [`snapshots`]: snapshot create/list/tree/current/revert/delete/XML.
 
@@ -21,6 +21,6 @@ pub mod tuning;
 pub use config::Defined;
 pub use live_context::{DatastoreMount, LiveContext};
 pub use lookup::{id_of_moref, DomainInfo, DomainRef, DomainState, ListFilter};
-pub use monitor::{GuestInterface, MemoryStats};
+pub use monitor::{BlockInfo, GuestInterface, MemoryStats};
 pub use snapshots::{Snapshot, SnapshotList};
 pub use tuning::{SchedulerParams, SchedulerUpdate};

@@ -3,7 +3,10 @@
 //! questions (`is_active`, `is_persistent`, `has_managed_save`), and its description (the VM's
 //! annotation, `virsh desc`). Each read is one retrieval of the VM's properties.
 
-use esx_vi::types::{AnyValue, GuestNicInfo, VirtualMachineConfigSpec, VirtualMachineQuickStats};
+use esx_vi::types::{
+    AnyValue, AnyVirtualDevice, GuestNicInfo, VirtualMachineConfigSpec, VirtualMachineFileLayoutEx,
+    VirtualMachineQuickStats,
+};
 
 use super::lookup::{long_at, DomainRef};
 use crate::driver::connection::Connection;
@@ -31,6 +34,43 @@ impl MemoryStats {
     pub fn unused(&self) -> Option<u64> {
         self.guest_used.map(|used| self.actual.saturating_sub(used))
     }
+}
+
+/// The sizes of one disk as `virsh domblkinfo` shows them, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockInfo {
+    /// What the guest sees (`capacityInBytes`).
+    pub capacity: u64,
+    /// What its files take on the datastore: every file of its chain (snapshots' deltas too),
+    /// from `layoutEx`.
+    pub allocation: u64,
+    /// The same: a VMware disk has no container other than its files.
+    pub physical: u64,
+}
+
+/// The layoutEx disk with the file `path` (`[ds] dir/disk.vmdk`) in its chain, and the bytes
+/// of all files of that chain. (vSphere orders a chain base first, the simulator newest first:
+/// any unit may be the one the domain XML names.)
+fn disk_files(layout: &VirtualMachineFileLayoutEx, path: &str) -> Option<(i32, u64)> {
+    let file = |key: i32| layout.file.iter().find(|f| f.key == key);
+    layout.disk.iter().find_map(|disk| {
+        let named = disk
+            .chain
+            .iter()
+            .flat_map(|unit| unit.file_key.iter())
+            .any(|k| file(*k).is_some_and(|f| f.name == path));
+        if !named {
+            return None;
+        }
+        let bytes = disk
+            .chain
+            .iter()
+            .flat_map(|unit| unit.file_key.iter())
+            .filter_map(|k| file(*k))
+            .map(|f| f.size.max(0) as u64)
+            .sum();
+        Some((disk.key, bytes))
+    })
 }
 
 /// One network interface of a running guest as VMware Tools reports it (`guest.net`).
@@ -149,6 +189,42 @@ impl Connection {
         };
         self.reconfigure(dom, spec, "Could not set the description")
             .await
+    }
+
+    /// `virsh domblkinfo`: the sizes of the disk whose file is `path` (`[ds] dir/disk.vmdk`,
+    /// as the domain XML names it); one retrieval of the devices and the file layout.
+    pub async fn block_info(&self, dom: &DomainRef, path: &str) -> Result<BlockInfo> {
+        let props = self
+            .vm_properties(dom, &["config.hardware.device", "layoutEx"])
+            .await?;
+        let Some((key, bytes)) = props.layout_ex.as_ref().and_then(|l| disk_files(l, path)) else {
+            return Err(Error::InvalidArg(format!(
+                "invalid path {path} not assigned to domain"
+            )));
+        };
+        let capacity = match props.path("config.hardware.device") {
+            Some(AnyValue::ArrayOfVirtualDevice(devices)) => {
+                devices.iter().find_map(|device| match device {
+                    AnyVirtualDevice::VirtualDisk(disk) if disk.key == key => Some(
+                        disk.capacity_in_bytes
+                            .unwrap_or(disk.capacity_in_kb.saturating_mul(1024)),
+                    ),
+                    _ => None,
+                })
+            }
+            _ => None,
+        };
+        let capacity = capacity.ok_or_else(|| {
+            Error::Internal(format!(
+                "VM {} reports no disk with key {key}",
+                dom.moref.value
+            ))
+        })?;
+        Ok(BlockInfo {
+            capacity: capacity.max(0) as u64,
+            allocation: bytes,
+            physical: bytes,
+        })
     }
 
     /// libvirt's `virDomainIsActive`: the domain has an id (powered on or suspended), read now.
