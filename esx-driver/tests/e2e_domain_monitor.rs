@@ -154,6 +154,29 @@ fn errors_read_as_virsh_prints_them() {
             "error: invalid argument: Requested number of virtual CPUs is greater than max \
              allowable number of virtual CPUs for the domain: 65 > 64\n"
         );
+        assert_eq!(
+            virsh(&uri, &["undefine", vm]).failed(),
+            format!(
+                "error: Failed to undefine domain '{vm}'\n\
+                 error: Requested operation is not valid: Domain is not suspended or powered off\n"
+            )
+        );
+        assert_eq!(
+            virsh(&uri, &["setmem", vm, "0"]).failed(),
+            "error: memory in virDomainSetMemoryFlags must not be zero\n"
+        );
+        assert_eq!(
+            virsh(&uri, &["snapshot-current", vm]).failed(),
+            format!("error: domain '{vm}' has no current snapshot\n")
+        );
+        assert_eq!(
+            virsh(&uri, &["snapshot-revert", vm, "nosnap"]).failed(),
+            "error: Domain snapshot not found: Could not find snapshot with name 'nosnap'\n"
+        );
+        assert_eq!(
+            virsh(&uri, &["define", "/nonexistent/domain.xml"]).failed(),
+            "error: Failed to open file '/nonexistent/domain.xml': No such file or directory\n"
+        );
         virsh(&uri, &["destroy", vm]).ok();
         assert_eq!(
             virsh(&uri, &["destroy", vm]).failed(),

@@ -222,11 +222,13 @@ impl Command {
             Command::Define(args) => define(conn, &args).await,
             Command::Undefine(args) => {
                 let dom = lookup::domain(conn, &args.domain).await?;
-                conn.undefine(&dom).await?;
+                conn.undefine(&dom).await.map_err(|e| {
+                    CommandError::while_doing(format!("Failed to undefine domain '{}'", dom.name), e)
+                })?;
                 Ok(line(format_args!("Domain '{}' has been undefined", dom.name)))
             }
             Command::Setmem(args) => {
-                let kib = parse_size_kib(&args.size)?;
+                let kib = nonzero_memory(parse_size_kib(&args.size)?)?;
                 let dom = lookup::domain(conn, &args.domain).await?;
                 conn.set_memory(&dom, kib).await?;
                 Ok(String::new())
@@ -234,6 +236,8 @@ impl Command {
             Command::Setmaxmem(args) => {
                 let kib = parse_size_kib(&args.size)?;
                 let dom = lookup::domain(conn, &args.domain).await?;
+                let kib = nonzero_memory(kib)
+                    .map_err(|e| CommandError::while_doing("Unable to change MaxMemorySize", e))?;
                 conn.set_max_memory(&dom, kib)
                     .await
                     .map_err(|e| CommandError::while_doing("Unable to change MaxMemorySize", e))?;
@@ -437,8 +441,13 @@ async fn domstate(conn: &Connection, args: &StateArgs) -> Result<String, Command
 }
 
 async fn define(conn: &Connection, args: &DefineArgs) -> Result<String, CommandError> {
-    let xml = std::fs::read_to_string(&args.file)
-        .map_err(|e| CommandError::new(format!("Failed to open file '{}': {e}", args.file)))?;
+    let xml = std::fs::read_to_string(&args.file).map_err(|e| {
+        CommandError::new(format!(
+            "Failed to open file '{}': {}",
+            args.file,
+            os_error_text(&e)
+        ))
+    })?;
     let defined = conn.define_xml(&xml).await?;
     Ok(line(format_args!(
         "Domain '{}' defined from {}",
@@ -446,6 +455,28 @@ async fn define(conn: &Connection, args: &DefineArgs) -> Result<String, CommandE
         args.file
     )))
 }
+
+/// An I/O error as C's strerror words it (virsh's), without Rust's ` (os error N)`.
+fn os_error_text(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+/// libvirt's check of a memory size before any driver sees it.
+fn nonzero_memory(kib: u64) -> Result<u64, ZeroMemory> {
+    if kib == 0 {
+        return Err(ZeroMemory);
+    }
+    Ok(kib)
+}
+
+/// A memory size of zero, refused in libvirt's words.
+#[derive(Debug, thiserror::Error)]
+#[error("memory in virDomainSetMemoryFlags must not be zero")]
+struct ZeroMemory;
 
 /// `--set FIELD=VALUE` items as one update.
 fn scheduler_update(items: &[String]) -> Result<SchedulerUpdate, CommandError> {
@@ -467,7 +498,7 @@ fn scheduler_update(items: &[String]) -> Result<SchedulerUpdate, CommandError> {
             "shares" => update.shares = Some(value.parse().map_err(|_| bad())?),
             other => {
                 return Err(CommandError::new(format!(
-                    "invalid scheduler parameter '{other}': expected reservation, limit or shares"
+                    "invalid scheduler option: {other} (expected reservation, limit or shares)"
                 )))
             }
         }
@@ -607,7 +638,7 @@ mod tests {
         for (item, message) in [
             ("limit", "expected FIELD=VALUE"),
             ("limit=x", "invalid value 'x' for scheduler parameter 'limit'"),
-            ("cpu=1", "expected reservation, limit or shares"),
+            ("cpu=1", "invalid scheduler option: cpu"),
         ] {
             let error = scheduler_update(&[item.to_owned()]).unwrap_err();
             assert!(format!("{error:?}").contains(message), "{error:?}");

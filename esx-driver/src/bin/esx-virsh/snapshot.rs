@@ -197,11 +197,9 @@ async fn create(conn: &Connection, args: CreateArgs) -> Result<String, CommandEr
 async fn current(conn: &Connection, args: &CurrentArgs) -> Result<String, CommandError> {
     let dom = lookup::domain(conn, &args.domain).await?;
     let list = conn.snapshots(&dom).await?;
+    // virsh checks this itself and says so in its own words, on one line.
     let current = list.current().ok_or_else(|| {
-        Error::NoSnapshot {
-            domain: dom.name.clone(),
-            name: None,
-        }
+        CommandError::new(format!("domain '{}' has no current snapshot", dom.name))
     })?;
     if args.name {
         return Ok(line(&current.name));
