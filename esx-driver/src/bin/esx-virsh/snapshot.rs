@@ -3,7 +3,7 @@
 
 use clap::{Args, Subcommand};
 use esx_driver::driver::domain::snapshots::{format_time, snapshot_xml};
-use esx_driver::driver::{Connection, Error, Snapshot, SnapshotList};
+use esx_driver::driver::{Connection, Snapshot, SnapshotList};
 use serde::Serialize;
 
 use crate::error::CommandError;
