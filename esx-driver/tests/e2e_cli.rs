@@ -245,7 +245,7 @@ fn snapshot_trees() {
         let vm = "ha-host_VM1";
         assert_eq!(
             virsh(&uri, &["snapshot-create-as", vm, "base", "the first one"]).ok(),
-            "Domain snapshot base created\n\n"
+            "Domain snapshot base created\n"
         );
         virsh(&uri, &["snapshot-create-as", vm, "--name", "left"]).ok();
         virsh(&uri, &["snapshot-revert", vm, "base"]).ok();
@@ -354,10 +354,7 @@ fn autostart_scheduler_and_memory_parameters() {
             "{err}"
         );
         let err = virsh(&uri, &["schedinfo", vm, "--set", "weight=1"]).failed();
-        assert!(
-            err.contains("invalid scheduler option: weight"),
-            "{err}"
-        );
+        assert!(err.contains("invalid scheduler option: weight"), "{err}");
 
         assert_eq!(virsh(&uri, &["memtune", vm]).ok(), "min_guarantee  : 0\n\n");
         virsh(&uri, &["memtune", vm, "--min-guarantee", "16M"]).ok();

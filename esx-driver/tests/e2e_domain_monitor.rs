@@ -275,3 +275,34 @@ fn disk_sizes() {
         );
     }
 }
+
+#[test]
+fn snapshot_info_parent_and_flags() {
+    for model in [Model::Esx, Model::Vpx] {
+        let sim = simulator(model, WireStyle::Xsi);
+        let uri = uri(&sim);
+        let vm = running_vm(model);
+        assert_eq!(
+            virsh(&uri, &["snapshot-create-as", vm, "a", "--quiesce"]).ok(),
+            "Domain snapshot a created\n"
+        );
+        virsh(&uri, &["snapshot-create-as", vm, "b", "--disk-only"]).ok();
+        virsh(&uri, &["snapshot-create-as", vm, "c", "--no-metadata"]).ok();
+        assert_eq!(
+            virsh(&uri, &["snapshot-info", vm, "a"]).ok(),
+            format!(
+                "Name:           a\nDomain:         {vm}\nCurrent:        no\n\
+                 State:          running\nLocation:       internal\nParent:         -\n\
+                 Children:       1\nDescendants:    2\nMetadata:       no\n\n"
+            )
+        );
+        let current = virsh(&uri, &["snapshot-info", vm, "--current"]).ok();
+        assert!(current.starts_with("Name:           c\n"), "{current}");
+        assert!(current.contains("Parent:         b\n"), "{current}");
+        assert_eq!(virsh(&uri, &["snapshot-parent", vm, "b"]).ok(), "a\n");
+        assert_eq!(
+            virsh(&uri, &["snapshot-parent", vm, "a"]).failed(),
+            "error: snapshot 'a' has no parent\n"
+        );
+    }
+}

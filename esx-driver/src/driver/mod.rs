@@ -20,7 +20,7 @@ pub use connection::{Connection, VCenterLink};
 pub use domain::{
     id_of_moref, BlockInfo, DatastoreMount, Defined, DomainInfo, DomainRef, DomainState,
     GuestInterface, ListFilter, LiveContext, MemoryStats, SchedulerParams, SchedulerUpdate,
-    Snapshot, SnapshotList,
+    Snapshot, SnapshotList, SnapshotOptions,
 };
 pub use error::{DomainKey, Error, Report, Result, Vanished};
 pub use host::{HypervisorVersion, NodeInfo};

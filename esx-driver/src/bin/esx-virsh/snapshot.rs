@@ -1,14 +1,14 @@
 //! Domain snapshots: `snapshot-create-as`, `snapshot-list`, `snapshot-current`,
-//! `snapshot-revert`, `snapshot-delete`, `snapshot-dumpxml`.
+//! `snapshot-info`, `snapshot-parent`, `snapshot-revert`, `snapshot-delete`, `snapshot-dumpxml`.
 
 use clap::{Args, Subcommand};
 use esx_driver::driver::domain::snapshots::{format_time, snapshot_xml};
-use esx_driver::driver::{Connection, Snapshot, SnapshotList};
+use esx_driver::driver::{Connection, Snapshot, SnapshotList, SnapshotOptions};
 use serde::Serialize;
 
 use crate::error::CommandError;
 use crate::lookup;
-use crate::output::{json, line, table};
+use crate::output::{fields, json, line, table};
 
 #[derive(Debug, Args)]
 pub(crate) struct CreateArgs {
@@ -26,6 +26,24 @@ pub(crate) struct CreateArgs {
     /// Description of the snapshot
     #[arg(conflicts_with = "description_opt")]
     description: Option<String>,
+    /// Only the disks, not the memory of a running domain
+    #[arg(long)]
+    disk_only: bool,
+    /// Quiesce the guest's file systems first (needs VMware Tools)
+    #[arg(long)]
+    quiesce: bool,
+    /// Accepted as libvirt 11.3 accepts it: VMware keeps its own snapshot records, libvirt none
+    #[arg(long = "no-metadata", id = "no_metadata")]
+    _no_metadata: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InfoArgs {
+    #[command(flatten)]
+    target: SnapshotArgs,
+    /// The current snapshot
+    #[arg(long, conflicts_with_all = ["snapshot", "snapshot_opt"])]
+    current: bool,
 }
 
 #[derive(Debug, Args)]
@@ -104,6 +122,12 @@ pub(crate) enum Command {
     /// Get the current snapshot
     #[command(name = "snapshot-current")]
     Current(CurrentArgs),
+    /// Snapshot information
+    #[command(name = "snapshot-info")]
+    Info(InfoArgs),
+    /// Get the name of the parent of a snapshot
+    #[command(name = "snapshot-parent")]
+    Parent(SnapshotArgs),
     /// Revert a domain to a snapshot
     #[command(name = "snapshot-revert")]
     Revert(SnapshotArgs),
@@ -126,6 +150,20 @@ impl Command {
                 list_text(&list, &args)
             }
             Command::Current(args) => current(conn, &args).await,
+            Command::Info(args) => info(conn, &args).await,
+            Command::Parent(args) => {
+                let name = args.snapshot_name()?;
+                let dom = lookup::domain(conn, &args.domain).await?;
+                let snapshot = conn.snapshot(&dom, name).await?;
+                // virsh prints the name without a newline of its own (only the one it ends
+                // every command with).
+                match snapshot.parent {
+                    Some(parent) => Ok(parent),
+                    None => Err(CommandError::new(format!(
+                        "snapshot '{name}' has no parent"
+                    ))),
+                }
+            }
             Command::Revert(args) => {
                 let name = args.snapshot_name()?;
                 let dom = lookup::domain(conn, &args.domain).await?;
@@ -178,6 +216,43 @@ impl<'a> SnapshotView<'a> {
     }
 }
 
+/// virsh's `snapshot-info`: a VMware snapshot lives in the VM's own files (`internal`); libvirt
+/// keeps no metadata of its own for it (`Metadata: no`, as libvirt 11.3 prints).
+async fn info(conn: &Connection, args: &InfoArgs) -> Result<String, CommandError> {
+    let dom = lookup::domain(conn, &args.target.domain).await?;
+    let list = conn.snapshots(&dom).await?;
+    let snapshot = if args.current {
+        list.current().ok_or_else(|| {
+            CommandError::new(format!("domain '{}' has no current snapshot", dom.name))
+        })?
+    } else {
+        let name = args.target.snapshot_name()?;
+        list.get(name)
+            .ok_or_else(|| esx_driver::driver::Error::NoSnapshot {
+                domain: dom.name.clone(),
+                name: Some(name.to_owned()),
+            })?
+    };
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
+    Ok(fields(
+        15,
+        &[
+            ("Name:", snapshot.name.clone()),
+            ("Domain:", dom.name.clone()),
+            ("Current:", yes_no(snapshot.current)),
+            ("State:", snapshot.state.to_owned()),
+            ("Location:", "internal".to_owned()),
+            (
+                "Parent:",
+                snapshot.parent.clone().unwrap_or_else(|| "-".to_owned()),
+            ),
+            ("Children:", snapshot.children.len().to_string()),
+            ("Descendants:", list.descendants(snapshot).to_string()),
+            ("Metadata:", yes_no(false)),
+        ],
+    ))
+}
+
 async fn create(conn: &Connection, args: CreateArgs) -> Result<String, CommandError> {
     let dom = lookup::domain(conn, &args.domain).await?;
     // virsh names an unnamed snapshot after the time it was taken.
@@ -189,9 +264,18 @@ async fn create(conn: &Connection, args: CreateArgs) -> Result<String, CommandEr
     });
     let description = args.description.or(args.description_opt);
     let snapshot = conn
-        .create_snapshot(&dom, &name, description.as_deref())
+        .create_snapshot_with(
+            &dom,
+            &name,
+            description.as_deref(),
+            SnapshotOptions {
+                disk_only: args.disk_only,
+                quiesce: args.quiesce,
+            },
+        )
         .await?;
-    Ok(line(format_args!("Domain snapshot {} created", snapshot.name)))
+    // No newline of virsh's own: only the one it ends every command with.
+    Ok(format!("Domain snapshot {} created", snapshot.name))
 }
 
 async fn current(conn: &Connection, args: &CurrentArgs) -> Result<String, CommandError> {

@@ -22,5 +22,5 @@ pub use config::Defined;
 pub use live_context::{DatastoreMount, LiveContext};
 pub use lookup::{id_of_moref, DomainInfo, DomainRef, DomainState, ListFilter};
 pub use monitor::{BlockInfo, GuestInterface, MemoryStats};
-pub use snapshots::{Snapshot, SnapshotList};
+pub use snapshots::{Snapshot, SnapshotList, SnapshotOptions};
 pub use tuning::{SchedulerParams, SchedulerUpdate};
