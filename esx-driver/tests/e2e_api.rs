@@ -270,3 +270,19 @@ async fn libvirts_yes_no_questions_about_connections_and_domains() {
     assert!(secure.is_encrypted() && secure.is_secure());
     secure.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_brief_listing_has_the_same_domains_without_their_uuids() {
+    let sim = simulator(Model::Vpx, WireStyle::Vcsim);
+    let conn = open(&uri(&sim)).await;
+    for filter in [ListFilter::All, ListFilter::Active, ListFilter::Inactive] {
+        let full = conn.list_domains(filter).await.unwrap();
+        let brief = conn.list_domains_brief(filter).await.unwrap();
+        assert_eq!(brief.len(), full.len());
+        for (b, f) in brief.iter().zip(&full) {
+            assert_eq!((&b.name, b.state, b.id), (&f.name, f.state, f.id));
+            assert_eq!((b.uuid, b.hw_uuid), (None, None));
+            assert!(f.uuid.is_some());
+        }
+    }
+}

@@ -350,7 +350,12 @@ async fn list(conn: &Connection, args: &ListArgs) -> Result<String, CommandError
     } else {
         ListFilter::Active
     };
-    let mut domains = conn.list_domains(filter).await?;
+    // Only what is printed: UUIDs for --uuid and --json alone.
+    let mut domains = if args.uuid || args.json {
+        conn.list_domains(filter).await?
+    } else {
+        conn.list_domains_brief(filter).await?
+    };
     if args.state_filtered() {
         domains.retain(|d| args.state_wanted(d.state));
     }

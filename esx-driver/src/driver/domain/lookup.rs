@@ -13,6 +13,10 @@ use crate::domain::Uuid;
 use crate::driver::connection::Connection;
 use crate::driver::error::{DomainKey, Error, Result, Vanished};
 
+/// What a listing that prints only names and states retrieves for every VM (`virsh list`
+/// without `--uuid`): half the properties, so half the bytes on a large host.
+const BRIEF_PROPERTIES: [&str; 2] = ["name", "runtime.powerState"];
+
 /// The properties a listing or lookup retrieves for every VM.
 const LIST_PROPERTIES: [&str; 4] = [
     "name",
@@ -192,8 +196,18 @@ impl Connection {
     /// along its `vm` property (plus the continuation pages the server cuts its answer into),
     /// whatever the number of VMs elsewhere in the vCenter.
     pub async fn list_domains(&self, filter: ListFilter) -> Result<Vec<DomainRef>> {
+        self.list_with(filter, &LIST_PROPERTIES).await
+    }
+
+    /// Like [`Connection::list_domains`], without the UUIDs (`uuid` and `hw_uuid` are `None`):
+    /// for listings that print only names, ids and states.
+    pub async fn list_domains_brief(&self, filter: ListFilter) -> Result<Vec<DomainRef>> {
+        self.list_with(filter, &BRIEF_PROPERTIES).await
+    }
+
+    async fn list_with(&self, filter: ListFilter, properties: &[&str]) -> Result<Vec<DomainRef>> {
         let mut domains: Vec<DomainRef> = self
-            .host_domains()
+            .host_domains_with(properties)
             .await?
             .into_iter()
             .filter(|d| match filter {
@@ -213,9 +227,14 @@ impl Connection {
 
     /// Every domain of the connection's host: one traversal of the host's `vm` property.
     async fn host_domains(&self) -> Result<Vec<DomainRef>> {
+        self.host_domains_with(&LIST_PROPERTIES).await
+    }
+
+    /// Every domain of the connection's host, with `properties` of each VM.
+    async fn host_domains_with(&self, properties: &[&str]) -> Result<Vec<DomainRef>> {
         let vms: Vec<VirtualMachineProperties> = self
             .client()
-            .list_linked(&self.host_context().host, "vm", &LIST_PROPERTIES)
+            .list_linked(&self.host_context().host, "vm", properties)
             .await?;
         Ok(vms.iter().filter_map(domain_ref_of).collect())
     }
