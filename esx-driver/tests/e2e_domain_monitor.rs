@@ -306,3 +306,34 @@ fn snapshot_info_parent_and_flags() {
         );
     }
 }
+
+#[test]
+fn snapshot_list_selections() {
+    let sim = simulator(Model::Esx, WireStyle::Vcsim);
+    let uri = uri(&sim);
+    let vm = running_vm(Model::Esx);
+    // a -> b -> c, and a -> d (current).
+    for name in ["a", "b", "c"] {
+        virsh(&uri, &["snapshot-create-as", vm, name]).ok();
+    }
+    virsh(&uri, &["snapshot-revert", vm, "a"]).ok();
+    virsh(&uri, &["snapshot-create-as", vm, "d"]).ok();
+    let names = |args: &[&str]| {
+        let mut full = vec!["-q", "snapshot-list", vm, "--name"];
+        full.extend_from_slice(args);
+        virsh(&uri, &full).ok()
+    };
+    assert_eq!(names(&["--from", "a"]), "b\nd\n");
+    assert_eq!(names(&["--from", "a", "--descendants"]), "b\nc\nd\n");
+    assert_eq!(names(&["--current"]), "d\n");
+    assert_eq!(names(&["--topological"]), "a\nb\nc\nd\n");
+    assert_eq!(
+        virsh(&uri, &["snapshot-list", vm, "--from", "b", "--tree"]).ok(),
+        "b\n  |\n  +- c\n    \n\n"
+    );
+    assert_eq!(
+        virsh(&uri, &["snapshot-edit", vm, "a"]).failed(),
+        "error: Failed to update a\n\
+         error: unsupported flags (0x1) in function esxDomainSnapshotGetXMLDesc\n"
+    );
+}

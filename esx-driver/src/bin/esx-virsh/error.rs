@@ -32,6 +32,15 @@ impl CommandError {
         }
     }
 
+    /// A failure of `doing` whose cause is a message of its own (virsh's wording of a refusal
+    /// that has no driver error behind it).
+    pub(crate) fn while_doing_because(doing: impl Display, cause: impl Display) -> CommandError {
+        CommandError {
+            doing: Some(doing.to_string()),
+            cause: cause.to_string(),
+        }
+    }
+
     /// Prints the failure as virsh does, on stderr: `error: DOING` (if any), then `error: CAUSE`;
     /// returns virsh's exit status for a failed command.
     pub(crate) fn report(&self) -> ExitCode {

@@ -120,12 +120,29 @@ impl SnapshotList {
         self.snapshots.iter().filter(|s| s.children.is_empty())
     }
 
+    /// The snapshots below `snapshot` (its children's children too), parents first.
+    pub fn descendants_of<'a>(&'a self, snapshot: &Snapshot) -> Vec<&'a Snapshot> {
+        let mut found = Vec::new();
+        for child in snapshot.children.iter().filter_map(|name| self.get(name)) {
+            found.push(child);
+            found.extend(self.descendants_of(child));
+        }
+        found
+    }
+
     /// virsh's `snapshot-list --tree` drawing.
     pub fn tree_text(&self) -> String {
         let mut out = String::new();
         for root in self.roots() {
             self.tree_node(root, true, true, &mut String::new(), &mut out);
         }
+        out
+    }
+
+    /// virsh's `snapshot-list --tree --from NAME` drawing: the tree below `top`, drawn from it.
+    pub fn subtree_text(&self, top: &Snapshot) -> String {
+        let mut out = String::new();
+        self.tree_node(top, true, true, &mut String::new(), &mut out);
         out
     }
 
