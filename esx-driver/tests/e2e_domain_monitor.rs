@@ -337,3 +337,39 @@ fn snapshot_list_selections() {
          error: unsupported flags (0x1) in function esxDomainSnapshotGetXMLDesc\n"
     );
 }
+
+#[test]
+fn snapshot_from_xml() {
+    let sim = simulator(Model::Vpx, WireStyle::Xsi);
+    let uri = uri(&sim);
+    let vm = running_vm(Model::Vpx);
+    let dir = std::env::temp_dir().join(format!("esx-e2e-snap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("snap.xml");
+    std::fs::write(
+        &file,
+        "<domainsnapshot><name>from-xml</name><description>before upgrade</description>\
+         <memory snapshot='no'/></domainsnapshot>",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    assert_eq!(
+        virsh(&uri, &["snapshot-create", vm, path]).ok(),
+        format!("Domain snapshot from-xml created from '{path}'\n")
+    );
+    let xml = virsh(&uri, &["snapshot-dumpxml", vm, "from-xml"]).ok();
+    assert!(
+        xml.contains("<description>before upgrade</description>"),
+        "{xml}"
+    );
+    std::fs::write(
+        &file,
+        "<domainsnapshot><disks><disk name='sda'/></disks></domainsnapshot>",
+    )
+    .unwrap();
+    assert_eq!(
+        virsh(&uri, &["snapshot-create", vm, path]).failed(),
+        "error: unsupported configuration: Disk snapshots not supported yet\n"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

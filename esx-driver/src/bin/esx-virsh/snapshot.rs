@@ -1,4 +1,4 @@
-//! Domain snapshots: `snapshot-create-as`, `snapshot-list`, `snapshot-current`,
+//! Domain snapshots: `snapshot-create`, `snapshot-create-as`, `snapshot-list`, `snapshot-current`,
 //! `snapshot-info`, `snapshot-parent`, `snapshot-revert`, `snapshot-delete`, `snapshot-dumpxml`.
 
 use clap::{Args, Subcommand};
@@ -35,6 +35,66 @@ pub(crate) struct CreateArgs {
     /// Accepted as libvirt 11.3 accepts it: VMware keeps its own snapshot records, libvirt none
     #[arg(long = "no-metadata", id = "no_metadata")]
     _no_metadata: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CreateFromXmlArgs {
+    /// Domain name, id or uuid
+    domain: String,
+    /// A <domainsnapshot> XML file (name, description, memory snapshot='no' for disk-only)
+    #[arg(long = "xmlfile", value_name = "FILE")]
+    xmlfile_opt: Option<String>,
+    /// A <domainsnapshot> XML file
+    #[arg(conflicts_with = "xmlfile_opt")]
+    xmlfile: Option<String>,
+    /// Only the disks, not the memory of a running domain
+    #[arg(long)]
+    disk_only: bool,
+    /// Quiesce the guest's file systems first (needs VMware Tools)
+    #[arg(long)]
+    quiesce: bool,
+}
+
+/// What a `<domainsnapshot>` document asks for.
+#[derive(Debug, PartialEq, Eq)]
+struct SnapshotRequest {
+    name: Option<String>,
+    description: Option<String>,
+    disk_only: bool,
+}
+
+/// Reads a `<domainsnapshot>` document as libvirt's ESX driver does: name, description and
+/// whether memory is wanted; per-disk settings are refused in libvirt's words.
+fn snapshot_request(xml: &str) -> Result<SnapshotRequest, CommandError> {
+    let root = esx_driver::domain::xmltree::parse_xml_tree(xml)
+        .map_err(|e| CommandError::new(format!("XML error: {e}")))?;
+    if root.name != "domainsnapshot" {
+        return Err(CommandError::new(format!(
+            "XML error: expected root element <domainsnapshot>, not <{}>",
+            root.name
+        )));
+    }
+    if root
+        .child("disks")
+        .is_some_and(|disks| disks.children_named("disk").next().is_some())
+    {
+        return Err(CommandError::new(
+            "unsupported configuration: Disk snapshots not supported yet",
+        ));
+    }
+    let text = |name: &str| {
+        root.child(name)
+            .map(|e| e.text().trim().to_owned())
+            .filter(|t| !t.is_empty())
+    };
+    Ok(SnapshotRequest {
+        name: text("name"),
+        description: text("description"),
+        disk_only: root
+            .child("memory")
+            .and_then(|m| m.attr("snapshot"))
+            .is_some_and(|s| s == "no"),
+    })
 }
 
 #[derive(Debug, Args)]
@@ -125,6 +185,9 @@ pub(crate) struct DeleteArgs {
 /// The snapshot commands (virsh's names, all `snapshot-*`).
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Create a snapshot from XML
+    #[command(name = "snapshot-create")]
+    Create(CreateFromXmlArgs),
     /// Create a snapshot from a set of args
     #[command(name = "snapshot-create-as")]
     CreateAs(CreateArgs),
@@ -159,6 +222,7 @@ impl Command {
     pub(crate) async fn run(self, conn: &Connection) -> Result<String, CommandError> {
         match self {
             Command::CreateAs(args) => create(conn, args).await,
+            Command::Create(args) => create_from_xml(conn, args).await,
             Command::List(args) => {
                 let dom = lookup::domain(conn, &args.domain).await?;
                 let list = conn.snapshots(&dom).await?;
@@ -279,15 +343,54 @@ async fn info(conn: &Connection, args: &InfoArgs) -> Result<String, CommandError
     ))
 }
 
+/// The name virsh gives a snapshot that names none: the time it was taken, in seconds.
+fn time_name() -> String {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|t| t.as_secs().to_string())
+        .unwrap_or_default()
+}
+
+async fn create_from_xml(conn: &Connection, args: CreateFromXmlArgs) -> Result<String, CommandError> {
+    let dom = lookup::domain(conn, &args.domain).await?;
+    let (request, from) = match args.xmlfile.or(args.xmlfile_opt) {
+        Some(file) => {
+            let xml = std::fs::read_to_string(&file).map_err(|e| {
+                CommandError::new(format!("Failed to open file '{file}': {e}"))
+            })?;
+            (snapshot_request(&xml)?, Some(file))
+        }
+        None => (
+            SnapshotRequest {
+                name: None,
+                description: None,
+                disk_only: false,
+            },
+            None,
+        ),
+    };
+    let name = request.name.unwrap_or_else(time_name);
+    let snapshot = conn
+        .create_snapshot_with(
+            &dom,
+            &name,
+            request.description.as_deref(),
+            SnapshotOptions {
+                disk_only: args.disk_only || request.disk_only,
+                quiesce: args.quiesce,
+            },
+        )
+        .await?;
+    Ok(match from {
+        Some(file) => format!("Domain snapshot {} created from '{file}'", snapshot.name),
+        None => format!("Domain snapshot {} created", snapshot.name),
+    })
+}
+
 async fn create(conn: &Connection, args: CreateArgs) -> Result<String, CommandError> {
     let dom = lookup::domain(conn, &args.domain).await?;
     // virsh names an unnamed snapshot after the time it was taken.
-    let name = args.name.or(args.name_opt).unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|t| t.as_secs().to_string())
-            .unwrap_or_default()
-    });
+    let name = args.name.or(args.name_opt).unwrap_or_else(time_name);
     let description = args.description.or(args.description_opt);
     let snapshot = conn
         .create_snapshot_with(
@@ -379,6 +482,36 @@ fn list_text(list: &SnapshotList, args: &ListArgs) -> Result<String, CommandErro
 mod tests {
     use super::*;
     use crate::output::assert_json_keys_sorted;
+
+    #[test]
+    fn snapshot_documents_give_name_description_and_memory() {
+        let request = snapshot_request(
+            "<domainsnapshot><name>s1</name><description>before upgrade</description>\
+             <memory snapshot='no'/></domainsnapshot>",
+        )
+        .unwrap();
+        assert_eq!(
+            request,
+            SnapshotRequest {
+                name: Some("s1".to_owned()),
+                description: Some("before upgrade".to_owned()),
+                disk_only: true,
+            }
+        );
+        let bare = snapshot_request("<domainsnapshot/>").unwrap();
+        assert_eq!((bare.name, bare.disk_only), (None, false));
+        for (xml, message) in [
+            (
+                "<domainsnapshot><disks><disk name='sda'/></disks></domainsnapshot>",
+                "Disk snapshots not supported yet",
+            ),
+            ("<domain/>", "expected root element <domainsnapshot>"),
+            ("<domainsnapshot>", "XML error"),
+        ] {
+            let error = snapshot_request(xml).unwrap_err();
+            assert!(format!("{error:?}").contains(message), "{error:?}");
+        }
+    }
 
     #[test]
     fn json_view_keeps_its_key_order() {
