@@ -373,3 +373,28 @@ fn snapshot_from_xml() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn migrate_takes_the_flags_libvirt_takes() {
+    let sim = simulator(Model::Vpx, WireStyle::Vcsim);
+    let host = sim.host_port();
+    let source = format!("vpx://root@{host}/DC0/DC0_C0/DC0_C0_H0?transport=http");
+    let destination = format!("vpx://root@{host}/DC0/DC0_C0/DC0_C0_H2?transport=http");
+    let vm = running_vm(Model::Vpx);
+    assert_eq!(
+        virsh(
+            &source,
+            &[
+                "migrate",
+                "--live",
+                "--persistent",
+                "--undefinesource",
+                vm,
+                &destination
+            ]
+        )
+        .ok(),
+        "\n"
+    );
+    assert_eq!(virsh(&destination, &["domstate", vm]).ok(), "running\n\n");
+}

@@ -161,9 +161,15 @@ pub(crate) struct MigrateArgs {
     domain: String,
     /// Destination: a vpx:// connection URI of the target host, or a vpxmigr:// URI
     desturi: String,
-    /// Accepted for compatibility: VMware migrates running VMs live anyway
+    /// Accepted as libvirt's ESX driver accepts it: VMware migrates running VMs live anyway
     #[arg(long)]
     live: bool,
+    /// Accepted as libvirt's ESX driver accepts it: the VM stays defined on the destination
+    #[arg(long)]
+    persistent: bool,
+    /// Accepted as libvirt's ESX driver accepts it: vCenter removes the VM from the source host
+    #[arg(long)]
+    undefinesource: bool,
 }
 
 /// The domain commands.
