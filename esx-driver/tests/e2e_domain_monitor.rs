@@ -398,3 +398,40 @@ fn migrate_takes_the_flags_libvirt_takes() {
     );
     assert_eq!(virsh(&destination, &["domstate", vm]).ok(), "running\n\n");
 }
+
+#[test]
+fn the_shell_runs_a_script_on_one_connection() {
+    use std::io::Write;
+    let sim = simulator(Model::Esx, WireStyle::Xsi);
+    let uri = uri(&sim);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_esx-virsh"))
+        .args(["-c", &uri])
+        .env_remove("LIBVIRT_AUTH_FILE")
+        .env_remove("LIBVIRT_DEFAULT_URI")
+        .env("ESX_PASSWORD", e2e_common::PASSWORD)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("esx-virsh runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            format!(
+                "domstate ha-host_VM0\ndomid nosuch\n\nconnect {uri}\ndesc ha-host_VM1 \"two words\"\n\
+                 desc ha-host_VM1\nbogus\nquit\nlist\n"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    insta::assert_snapshot!("shell_script", stdout.replace(&uri, "URI"));
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        "error: failed to get domain 'nosuch'\nerror: unknown command: 'bogus'\n"
+    );
+}

@@ -27,13 +27,30 @@ pub(crate) struct GlobalArgs {
     quiet: bool,
 }
 
+impl GlobalArgs {
+    /// The connection URI, from `-c` or `LIBVIRT_DEFAULT_URI`.
+    pub(crate) fn uri(&self) -> Option<&str> {
+        self.connect.as_deref()
+    }
+
+    /// Whether `-q` asks for no blank line after each command's output.
+    pub(crate) fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+}
+
+/// The failure when no URI is given.
+pub(crate) fn no_uri() -> CommandError {
+    CommandError::new(
+        "no connection URI: give -c URI (e.g. -c esx://root@host/) or set LIBVIRT_DEFAULT_URI",
+    )
+}
+
 /// Opens the connection, runs `command` on it, closes it, and returns what to print.
 pub(crate) fn run(global: &GlobalArgs, command: ConnectedCommand) -> Result<String, CommandError> {
     init_logging();
-    let Some(uri) = global.connect.as_deref() else {
-        return Err(CommandError::new(
-            "no connection URI: give -c URI (e.g. -c esx://root@host/) or set LIBVIRT_DEFAULT_URI",
-        ));
+    let Some(uri) = global.uri() else {
+        return Err(no_uri());
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -69,7 +86,8 @@ pub(crate) async fn open(uri: &str) -> Result<Connection, Error> {
     Connection::open_uri(uri, &CredentialSources::from_process()).await
 }
 
-fn init_logging() {
+/// Logging to stderr, filtered by `ESX_VIRSH_LOG` (warnings by default).
+pub(crate) fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("ESX_VIRSH_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
