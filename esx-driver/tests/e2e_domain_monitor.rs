@@ -435,3 +435,36 @@ fn the_shell_runs_a_script_on_one_connection() {
         "error: failed to get domain 'nosuch'\nerror: unknown command: 'bogus'\n"
     );
 }
+
+#[test]
+fn vnc_display_of_a_running_domain() {
+    for model in [Model::Esx, Model::Vpx] {
+        let sim = simulator(model, WireStyle::Xsi);
+        let uri = uri(&sim);
+        let xml = e2e_common::domain_xml("e2e-vnc", "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4c", 256, 1)
+            .replace(
+                "  </devices>",
+                "    <graphics type='vnc' port='5903' listen='10.0.0.7'/>\n  </devices>",
+            );
+        let file = e2e_common::temp_file(&xml);
+        virsh(&uri, &["define", file.path().to_str().unwrap()]).ok();
+        assert_eq!(
+            virsh(&uri, &["vncdisplay", "e2e-vnc"]).failed(),
+            "error: Domain is not running\n"
+        );
+        virsh(&uri, &["start", "e2e-vnc"]).ok();
+        assert_eq!(
+            virsh(&uri, &["vncdisplay", "e2e-vnc"]).ok(),
+            "10.0.0.7:3\n\n"
+        );
+        assert_eq!(
+            virsh(&uri, &["domdisplay", "e2e-vnc"]).ok(),
+            "vnc://10.0.0.7:3\n\n"
+        );
+        assert_eq!(
+            virsh(&uri, &["domblklist", "e2e-vnc"]).ok(),
+            " Target   Source\n--------------------------------------------\n \
+             sda      [LocalDS_0] e2e-vnc/e2e-vnc.vmdk\n\n"
+        );
+    }
+}
