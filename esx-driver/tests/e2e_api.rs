@@ -248,3 +248,41 @@ async fn credentials_are_checked() {
     );
     conn.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn libvirts_yes_no_questions_about_connections_and_domains() {
+    let sim = simulator(Model::Esx, WireStyle::Xsi);
+    let conn = open(&uri(&sim)).await;
+    assert!(conn.is_alive());
+    // The test simulator talks plain HTTP.
+    assert!(!conn.is_encrypted());
+    assert!(!conn.is_secure());
+
+    let dom = conn.lookup("ha-host_VM0").await.unwrap();
+    assert!(conn.domain_is_active(&dom).await.unwrap());
+    assert!(conn.domain_is_persistent(&dom).await.unwrap());
+    assert!(!conn.domain_has_managed_save(&dom).await.unwrap());
+    conn.destroy(&dom).await.unwrap();
+    assert!(!conn.domain_is_active(&dom).await.unwrap());
+
+    let tls = simulator_with(SimOptions::esx().tls(true));
+    let secure = open(&uri(&tls)).await;
+    assert!(secure.is_encrypted() && secure.is_secure());
+    secure.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_brief_listing_has_the_same_domains_without_their_uuids() {
+    let sim = simulator(Model::Vpx, WireStyle::Vcsim);
+    let conn = open(&uri(&sim)).await;
+    for filter in [ListFilter::All, ListFilter::Active, ListFilter::Inactive] {
+        let full = conn.list_domains(filter).await.unwrap();
+        let brief = conn.list_domains_brief(filter).await.unwrap();
+        assert_eq!(brief.len(), full.len());
+        for (b, f) in brief.iter().zip(&full) {
+            assert_eq!((&b.name, b.state, b.id), (&f.name, f.state, f.id));
+            assert_eq!((b.uuid, b.hw_uuid), (None, None));
+            assert!(f.uuid.is_some());
+        }
+    }
+}

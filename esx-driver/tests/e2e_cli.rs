@@ -34,7 +34,7 @@ fn lifecycle_round_trip(model: Model, vm: &str) {
 
         let err = virsh(&uri, &["destroy", vm]).failed();
         assert!(
-            err.contains("Requested operation is not valid: domain is not running"),
+            err.contains("Requested operation is not valid: Domain is not powered on"),
             "{err}"
         );
 
@@ -42,10 +42,9 @@ fn lifecycle_round_trip(model: Model, vm: &str) {
             virsh(&uri, &["start", vm]).ok(),
             format!("Domain '{vm}' started\n\n")
         );
-        let err = virsh(&uri, &["start", vm]).failed();
-        assert!(
-            err.contains("Requested operation is not valid: domain is already running"),
-            "{err}"
+        assert_eq!(
+            virsh(&uri, &["start", vm]).failed(),
+            "error: Domain is already active\n"
         );
         assert_eq!(
             virsh(&uri, &["suspend", vm]).ok(),
@@ -167,10 +166,9 @@ fn define_edit_undefine(model: Model, wire: WireStyle) {
         virsh(&uri, &["undefine", "e2e-web"]).ok(),
         "Domain 'e2e-web' has been undefined\n\n"
     );
-    let err = virsh(&uri, &["dominfo", "e2e-web"]).failed();
-    assert!(
-        err.contains("Domain not found: no domain with matching name 'e2e-web'"),
-        "{err}"
+    assert_eq!(
+        virsh(&uri, &["dominfo", "e2e-web"]).failed(),
+        "error: failed to get domain 'e2e-web'\n"
     );
 
     // Defining it again reuses the files the undefine left behind.
@@ -247,7 +245,7 @@ fn snapshot_trees() {
         let vm = "ha-host_VM1";
         assert_eq!(
             virsh(&uri, &["snapshot-create-as", vm, "base", "the first one"]).ok(),
-            "Domain snapshot base created\n\n"
+            "Domain snapshot base created\n"
         );
         virsh(&uri, &["snapshot-create-as", vm, "--name", "left"]).ok();
         virsh(&uri, &["snapshot-revert", vm, "base"]).ok();
@@ -304,7 +302,7 @@ fn snapshot_trees() {
         );
         let err = virsh(&uri, &["snapshot-revert", vm, "left"]).failed();
         assert!(
-            err.contains("Domain snapshot not found: no domain snapshot with matching name 'left'"),
+            err.contains("Domain snapshot not found: Could not find snapshot with name 'left'"),
             "{err}"
         );
     }
@@ -356,10 +354,7 @@ fn autostart_scheduler_and_memory_parameters() {
             "{err}"
         );
         let err = virsh(&uri, &["schedinfo", vm, "--set", "weight=1"]).failed();
-        assert!(
-            err.contains("invalid scheduler parameter 'weight'"),
-            "{err}"
-        );
+        assert!(err.contains("invalid scheduler option: weight"), "{err}");
 
         assert_eq!(virsh(&uri, &["memtune", vm]).ok(), "min_guarantee  : 0\n\n");
         virsh(&uri, &["memtune", vm, "--min-guarantee", "16M"]).ok();
@@ -389,7 +384,7 @@ fn memory_and_vcpus() {
     let vm = "ha-host_VM0";
     let err = virsh(&uri, &["setmaxmem", vm, "1G"]).failed();
     assert!(
-        err.contains("Requested operation is not valid: domain is not shut off"),
+        err.contains("error: Unable to change MaxMemorySize\nerror: Requested operation is not valid: Domain is not powered off"),
         "{err}"
     );
     virsh(&uri, &["destroy", vm]).ok();
@@ -488,15 +483,13 @@ fn wrong_password_and_unknown_domains() {
     );
     assert_eq!(warned.ok(), format!("{uri}\n"));
 
+    // As virsh: the lookup tried an id, a UUID and a name, so no one lookup's error follows.
     let err = virsh(&uri, &["dominfo", "nosuch"]).failed();
+    assert_eq!(err, "error: failed to get domain 'nosuch'\n");
+    let err = virsh(&uri, &["start", "00000000-0000-0000-0000-000000000042"]).failed();
     assert_eq!(
         err,
-        "error: failed to get domain 'nosuch'\nerror: Domain not found: no domain with matching name 'nosuch'\n"
-    );
-    let err = virsh(&uri, &["start", "00000000-0000-0000-0000-000000000042"]).failed();
-    assert!(
-        err.contains("no domain with matching name '00000000-0000-0000-0000-000000000042'"),
-        "{err}"
+        "error: failed to get domain '00000000-0000-0000-0000-000000000042'\n"
     );
 }
 

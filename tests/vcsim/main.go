@@ -204,6 +204,7 @@ func run(c *config) error {
 		return fmt.Errorf("creating the %s model: %v", c.model, err)
 	}
 	debug.SetGCPercent(gc)
+	setVcpuLimits()
 	if c.model == "vpx" {
 		if c.placement == placeRoundRobin {
 			spreadClusterVMs()

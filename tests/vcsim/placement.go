@@ -98,3 +98,21 @@ func identifyHosts() {
 		}
 	}
 }
+
+// setVcpuLimits gives every host the maximum number of vCPUs per VM that ESX reports
+// (capability.maxSupportedVcpus, which libvirt's setvcpus checks) and the stock model leaves
+// out; 64 is ESXi 6.0's figure.
+func setVcpuLimits() {
+	for _, entity := range simulator.Map.All("HostSystem") {
+		host, ok := entity.(*simulator.HostSystem)
+		if !ok {
+			continue
+		}
+		if host.Capability == nil {
+			host.Capability = &types.HostCapability{}
+		}
+		if host.Capability.MaxSupportedVcpus == 0 {
+			host.Capability.MaxSupportedVcpus = 64
+		}
+	}
+}

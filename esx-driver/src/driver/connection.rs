@@ -128,8 +128,9 @@ impl Connection {
         sources: &CredentialSources,
         timeouts: Timeouts,
     ) -> Result<Connection> {
+        // The caller decides how to show these (esx-virsh prints virsh's `warning: ...`).
         for warning in &uri.warnings {
-            tracing::warn!("{warning}");
+            tracing::debug!("{warning}");
         }
         let credentials = sources.resolve(&CredentialRequest::for_uri(&uri))?;
         let client = connect_client(
@@ -225,6 +226,24 @@ impl Connection {
             )));
         }
         Ok(VCenterLink { address, client })
+    }
+
+    /// libvirt's `virConnectIsAlive`: the connection is logged in (until [`Connection::close`]).
+    /// Like libvirt's ESX driver, it does not ask the server; the next call finds a dropped
+    /// session out.
+    pub fn is_alive(&self) -> bool {
+        self.client().session().is_some()
+    }
+
+    /// libvirt's `virConnectIsEncrypted`: the connection talks HTTPS.
+    pub fn is_encrypted(&self) -> bool {
+        self.client().url().scheme() == "https"
+    }
+
+    /// libvirt's `virConnectIsSecure`: the same as [`Connection::is_encrypted`] (the ESX driver
+    /// has no other channel that could be secure).
+    pub fn is_secure(&self) -> bool {
+        self.is_encrypted()
     }
 
     /// The URI this connection was opened with (printed without password by `Display`).

@@ -49,10 +49,10 @@ pub enum Error {
         /// Why a domain found earlier is no longer there; `None` when it never was.
         vanished: Option<Vanished>,
     },
-    /// No snapshot matches: none has this name, or (without a name) the domain has no current
-    /// snapshot.
+    /// No snapshot matches: none has this name (libvirt's ESX driver's words), or (without a
+    /// name) the domain has no current snapshot.
     #[error("Domain snapshot not found: {}", match name {
-        Some(name) => format!("no domain snapshot with matching name '{name}'"),
+        Some(name) => format!("Could not find snapshot with name '{name}'"),
         None => format!("the domain '{domain}' has no current snapshot"),
     })]
     NoSnapshot {

@@ -2,7 +2,8 @@
 //! migration between hosts of one vCenter (libvirt's `vpxmigr://` protocol).
 
 use esx_vi::types::{
-    methods, AnyValue, HostHardwareSummary, HostSystemProperties, VirtualMachineMovePriority,
+    methods, AnyValue, HostCpuIdInfo, HostHardwareSummary, HostSystemProperties,
+    VirtualMachineMovePriority,
 };
 
 use super::connection::Connection;
@@ -42,9 +43,35 @@ pub struct HypervisorVersion {
     pub full_name: String,
 }
 
+/// The CPU model as libvirt's `esxNodeGetInfo` shortens it to fit more of what matters into
+/// its 31 characters: `(R)`, `(C)` and `(TM)` dropped and runs of spaces collapsed, then cut.
 fn compact_model(model: &str) -> String {
-    let compact = model.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut cleaned = model.to_owned();
+    for mark in ["(R)", "(C)", "(TM)"] {
+        cleaned = cleaned.replace(mark, "");
+    }
+    let mut compact = String::with_capacity(cleaned.len());
+    for c in cleaned.chars() {
+        if !(c == ' ' && compact.ends_with(' ')) {
+            compact.push(c);
+        }
+    }
     compact.chars().take(31).collect()
+}
+
+/// Whether CPUID leaf 0x80000001 says the host's CPUs run 64-bit code (long mode, EDX bit 29),
+/// as libvirt's `esxSupportsLongMode` reads `hardware.cpuFeature`: the register is written as
+/// 32 characters, most significant bit first, with `:` every four (`----:----:...`).
+fn supports_long_mode(features: &[HostCpuIdInfo]) -> bool {
+    features.iter().any(|leaf| {
+        // vSphere's `level` is a signed int: leaf 0x80000001 arrives as -2147483647.
+        leaf.level == 0x8000_0001_u32 as i32
+            && leaf.edx.as_deref().is_some_and(|edx| {
+                let bits: Vec<char> = edx.chars().filter(|c| *c != ':').collect();
+                // Bit 29 counted from the least significant end, which is the last character.
+                bits.len() == 32 && bits[31 - 29] == '1'
+            })
+    })
 }
 
 impl Connection {
@@ -53,10 +80,15 @@ impl Connection {
         Ok(self.client().retrieve_object(host, properties).await?)
     }
 
-    /// `virsh nodeinfo`.
+    /// `virsh nodeinfo`. The frequency is `hardware.cpuInfo.hz`, as libvirt reads it (the
+    /// summary's `cpuMhz` is a rounded figure that can differ); the NUMA node count is optional.
     pub async fn node_info(&self) -> Result<NodeInfo> {
         let props = self
-            .host_properties(&["summary.hardware", "hardware.numaInfo.numNodes"])
+            .host_properties(&[
+                "summary.hardware",
+                "hardware.cpuInfo.hz",
+                "hardware.numaInfo.numNodes",
+            ])
             .await?;
         let hardware: HostHardwareSummary = match props.path("summary.hardware") {
             Some(AnyValue::HostHardwareSummary(h)) => (**h).clone(),
@@ -77,7 +109,10 @@ impl Connection {
             cpu_model: compact_model(&hardware.cpu_model),
             memory_kib: (hardware.memory_size.max(0) as u64) / 1024,
             cpus: threads,
-            mhz: hardware.cpu_mhz.max(0) as u32,
+            mhz: match props.path("hardware.cpuInfo.hz") {
+                Some(AnyValue::Long(hz)) if *hz > 0 => (*hz / 1_000_000) as u32,
+                _ => hardware.cpu_mhz.max(0) as u32,
+            },
             nodes,
             sockets: (packages / nodes).max(1),
             cores: (cores / packages).max(1),
@@ -139,26 +174,39 @@ impl Connection {
         Ok((total / 1024).saturating_sub(used_mib * 1024))
     }
 
-    /// `virsh capabilities`: libvirt's capabilities XML for a VMware host (i686 and x86_64
-    /// `hvm` guests of domain type `vmware`).
+    /// `virsh capabilities`: libvirt's capabilities XML for a VMware host: the host's BIOS UUID
+    /// (`hardware.systemInfo.uuid`, zeros when it has none), its architecture from CPUID long
+    /// mode (`x86_64`, else `i686`), `vpxmigr` migration, and `hvm` guests of domain type
+    /// `vmware` (i686, and x86_64 on a 64-bit host). Either property may be missing: the XML is
+    /// written with what could be read (64-bit assumed, as every host ESX 4+ runs on is).
     pub async fn capabilities_xml(&self) -> Result<String> {
-        let props = self.host_properties(&["summary.hardware"]).await?;
-        let uuid = match props.path("summary.hardware") {
-            Some(AnyValue::HostHardwareSummary(h)) => h.uuid.clone(),
-            _ => String::new(),
+        let props = self
+            .host_properties(&["hardware.systemInfo.uuid", "hardware.cpuFeature"])
+            .await?;
+        let uuid = match props.path("hardware.systemInfo.uuid") {
+            Some(AnyValue::String(u)) if !u.is_empty() => u.clone(),
+            _ => "00000000-0000-0000-0000-000000000000".to_owned(),
         };
-        let mut out = String::from("<capabilities>\n\n  <host>\n");
-        if !uuid.is_empty() {
-            out.push_str(&format!("    <uuid>{uuid}</uuid>\n"));
+        let long_mode = match props.path("hardware.cpuFeature") {
+            Some(AnyValue::ArrayOfHostCpuIdInfo(features)) => supports_long_mode(features),
+            _ => true,
+        };
+        Ok(capabilities_text(&uuid, long_mode))
+    }
+
+    /// The most virtual CPUs one VM may have on the connection's host
+    /// (`capability.maxSupportedVcpus`, libvirt's `esxDomainGetMaxVcpus`).
+    pub async fn max_vcpus(&self) -> Result<u32> {
+        let props = self
+            .host_properties(&["capability.maxSupportedVcpus"])
+            .await?;
+        match props.path("capability.maxSupportedVcpus") {
+            Some(AnyValue::Int(n)) if *n > 0 => Ok(*n as u32),
+            _ => Err(Error::Internal(
+                "the host reports no maximum number of virtual CPUs (capability.maxSupportedVcpus)"
+                    .into(),
+            )),
         }
-        out.push_str("    <cpu>\n      <arch>x86_64</arch>\n    </cpu>\n    <power_management/>\n    <iommu support='no'/>\n  </host>\n\n");
-        for (arch, wordsize) in [("i686", 32), ("x86_64", 64)] {
-            out.push_str(&format!(
-                "  <guest>\n    <os_type>hvm</os_type>\n    <arch name='{arch}'>\n      <wordsize>{wordsize}</wordsize>\n      <domain type='vmware'/>\n    </arch>\n  </guest>\n\n"
-            ));
-        }
-        out.push_str("</capabilities>\n");
-        Ok(out)
     }
 
     /// The `vpxmigr://` URI naming this connection's host and its resource pool, for a domain
@@ -208,15 +256,74 @@ impl Connection {
     }
 }
 
+/// libvirt's capabilities XML for a host with this BIOS UUID.
+fn capabilities_text(uuid: &str, long_mode: bool) -> String {
+    let host_arch = if long_mode { "x86_64" } else { "i686" };
+    let mut out = format!(
+        "<capabilities>\n\n  <host>\n    <uuid>{uuid}</uuid>\n    <cpu>\n      \
+         <arch>{host_arch}</arch>\n    </cpu>\n    <power_management/>\n    \
+         <iommu support='no'/>\n    <migration_features>\n      <live/>\n      \
+         <uri_transports>\n        <uri_transport>vpxmigr</uri_transport>\n      \
+         </uri_transports>\n    </migration_features>\n  </host>\n\n"
+    );
+    let guests: &[(&str, u32)] = if long_mode {
+        &[("i686", 32), ("x86_64", 64)]
+    } else {
+        &[("i686", 32)]
+    };
+    for (arch, wordsize) in guests {
+        out.push_str(&format!(
+            "  <guest>\n    <os_type>hvm</os_type>\n    <arch name='{arch}'>\n      \
+             <wordsize>{wordsize}</wordsize>\n      <domain type='vmware'/>\n    </arch>\n  \
+             </guest>\n\n"
+        ));
+    }
+    out.push_str("</capabilities>\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn cpu_models_are_compacted_to_libvirts_length() {
+    fn cpu_models_are_cleaned_before_they_are_cut() {
+        assert_eq!(
+            compact_model("Intel(R) Core(TM) i7-3615QM CPU @ 2.30GHz"),
+            "Intel Core i7-3615QM CPU @ 2.30"
+        );
         assert_eq!(
             compact_model("Intel(R)   Xeon(R) CPU   E5-2680 v4 @ 2.40GHz"),
-            "Intel(R) Xeon(R) CPU E5-2680 v4"
+            "Intel Xeon CPU E5-2680 v4 @ 2.4"
         );
+        assert_eq!(compact_model("AMD(C) EPYC"), "AMD EPYC");
+    }
+
+    fn leaf(level: &str, edx: &str) -> HostCpuIdInfo {
+        HostCpuIdInfo {
+            level: u32::from_str_radix(level, 16).unwrap() as i32,
+            vendor: None,
+            eax: None,
+            ebx: None,
+            ecx: None,
+            edx: Some(edx.to_owned()),
+        }
+    }
+
+    #[test]
+    fn long_mode_is_bit_29_of_leaf_80000001_edx() {
+        let on = "--1-:----:----:----:----:----:----:----";
+        let off = "--0-:----:----:----:----:----:----:----";
+        assert!(supports_long_mode(&[leaf("1", off), leaf("80000001", on)]));
+        assert!(!supports_long_mode(&[leaf("80000001", off)]));
+        assert!(!supports_long_mode(&[leaf("1", on)]));
+        assert!(!supports_long_mode(&[]));
+    }
+
+    #[test]
+    fn a_32_bit_host_offers_only_i686_guests() {
+        let xml = capabilities_text("00000000-0000-0000-0000-000000000000", false);
+        assert!(xml.contains("<arch>i686</arch>"), "{xml}");
+        assert!(!xml.contains("x86_64"), "{xml}");
     }
 }

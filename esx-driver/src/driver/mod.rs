@@ -21,8 +21,9 @@ pub mod network;
 
 pub use connection::{Connection, Timeouts, VCenterLink};
 pub use domain::{
-    id_of_moref, DatastoreMount, Defined, DomainInfo, DomainRef, DomainState, ListFilter,
-    LiveContext, SchedulerParams, SchedulerUpdate, Snapshot, SnapshotList,
+    id_of_moref, BlockInfo, DatastoreMount, Defined, DomainInfo, DomainRef, DomainState,
+    GuestInterface, ListFilter, LiveContext, MemoryStats, SchedulerParams, SchedulerUpdate,
+    Snapshot, SnapshotList, SnapshotOptions,
 };
 pub use error::{DomainKey, Error, Report, Result, Vanished};
 pub use host::{HypervisorVersion, NodeInfo};

@@ -3,7 +3,9 @@
 //! `setvcpus`, `schedinfo`, `memtune`, `autostart`) and `migrate`.
 
 use clap::{Args, Subcommand};
-use esx_driver::driver::{Connection, DomainInfo, DomainRef, ListFilter, SchedulerUpdate};
+use esx_driver::driver::{
+    Connection, DomainInfo, DomainRef, DomainState, ListFilter, SchedulerUpdate,
+};
 use esx_driver::uri::MigrationUri;
 use serde::Serialize;
 
@@ -28,6 +30,63 @@ pub(crate) struct ListArgs {
     #[arg(long)]
     uuid: bool,
     /// Print a JSON array
+    #[arg(long)]
+    json: bool,
+    /// Only domains the host starts when it boots
+    #[arg(long, conflicts_with = "no_autostart")]
+    autostart: bool,
+    /// Only domains the host does not start when it boots
+    #[arg(long)]
+    no_autostart: bool,
+    /// Only domains with snapshots
+    #[arg(long, conflicts_with = "without_snapshot")]
+    with_snapshot: bool,
+    /// Only domains without snapshots
+    #[arg(long)]
+    without_snapshot: bool,
+    /// Only running domains
+    #[arg(long)]
+    state_running: bool,
+    /// Only paused (suspended) domains
+    #[arg(long)]
+    state_paused: bool,
+    /// Only shut off domains
+    #[arg(long)]
+    state_shutoff: bool,
+    /// Only domains in another state (none on VMware)
+    #[arg(long)]
+    state_other: bool,
+    /// Only persistent domains (every VMware domain)
+    #[arg(long, conflicts_with = "transient")]
+    persistent: bool,
+    /// Only transient domains (none on VMware)
+    #[arg(long)]
+    transient: bool,
+}
+
+impl ListArgs {
+    /// Whether a `--state-*` filter is given; the domain's state must then be one of them.
+    fn state_filtered(&self) -> bool {
+        self.state_running || self.state_paused || self.state_shutoff || self.state_other
+    }
+
+    fn state_wanted(&self, state: DomainState) -> bool {
+        match state {
+            DomainState::Running => self.state_running,
+            DomainState::Paused => self.state_paused,
+            DomainState::ShutOff => self.state_shutoff,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StateArgs {
+    /// Domain name, id or uuid
+    domain: String,
+    /// Also print the reason for the state
+    #[arg(long)]
+    reason: bool,
+    /// Print a JSON object
     #[arg(long)]
     json: bool,
 }
@@ -102,9 +161,15 @@ pub(crate) struct MigrateArgs {
     domain: String,
     /// Destination: a vpx:// connection URI of the target host, or a vpxmigr:// URI
     desturi: String,
-    /// Accepted for compatibility: VMware migrates running VMs live anyway
+    /// Accepted as libvirt's ESX driver accepts it: VMware migrates running VMs live anyway
     #[arg(long)]
     live: bool,
+    /// Accepted as libvirt's ESX driver accepts it: the VM stays defined on the destination
+    #[arg(long)]
+    persistent: bool,
+    /// Accepted as libvirt's ESX driver accepts it: vCenter removes the VM from the source host
+    #[arg(long)]
+    undefinesource: bool,
 }
 
 /// The domain commands.
@@ -115,7 +180,7 @@ pub(crate) enum Command {
     /// Domain information
     Dominfo(InfoArgs),
     /// Domain state
-    Domstate(InfoArgs),
+    Domstate(StateArgs),
     /// Convert a domain name or UUID to its id
     Domid(DomainArg),
     /// Convert a domain id or UUID to its name
@@ -163,11 +228,13 @@ impl Command {
             Command::Define(args) => define(conn, &args).await,
             Command::Undefine(args) => {
                 let dom = lookup::domain(conn, &args.domain).await?;
-                conn.undefine(&dom).await?;
+                conn.undefine(&dom).await.map_err(|e| {
+                    CommandError::while_doing(format!("Failed to undefine domain '{}'", dom.name), e)
+                })?;
                 Ok(line(format_args!("Domain '{}' has been undefined", dom.name)))
             }
             Command::Setmem(args) => {
-                let kib = parse_size_kib(&args.size)?;
+                let kib = nonzero_memory(parse_size_kib(&args.size)?)?;
                 let dom = lookup::domain(conn, &args.domain).await?;
                 conn.set_memory(&dom, kib).await?;
                 Ok(String::new())
@@ -175,7 +242,11 @@ impl Command {
             Command::Setmaxmem(args) => {
                 let kib = parse_size_kib(&args.size)?;
                 let dom = lookup::domain(conn, &args.domain).await?;
-                conn.set_max_memory(&dom, kib).await?;
+                let kib = nonzero_memory(kib)
+                    .map_err(|e| CommandError::while_doing("Unable to change MaxMemorySize", e))?;
+                conn.set_max_memory(&dom, kib)
+                    .await
+                    .map_err(|e| CommandError::while_doing("Unable to change MaxMemorySize", e))?;
                 Ok(String::new())
             }
             Command::Setvcpus(args) => {
@@ -222,7 +293,7 @@ impl<'a> DomainView<'a> {
 /// `dominfo --json`.
 #[derive(Serialize)]
 struct DomainInfoView<'a> {
-    autostart: bool,
+    autostart: Option<bool>,
     id: Option<i32>,
     managed_save: bool,
     max_memory_kib: u64,
@@ -277,14 +348,41 @@ struct MemtuneView {
 }
 
 async fn list(conn: &Connection, args: &ListArgs) -> Result<String, CommandError> {
-    let filter = if args.all {
+    // As virsh: a --state-* filter lists from all domains.
+    let filter = if args.all || args.state_filtered() {
         ListFilter::All
     } else if args.inactive {
         ListFilter::Inactive
     } else {
         ListFilter::Active
     };
-    let domains = conn.list_domains(filter).await?;
+    // Only what is printed: UUIDs for --uuid and --json alone.
+    let mut domains = if args.uuid || args.json {
+        conn.list_domains(filter).await?
+    } else {
+        conn.list_domains_brief(filter).await?
+    };
+    if args.state_filtered() {
+        domains.retain(|d| args.state_wanted(d.state));
+    }
+    if args.transient {
+        // VMware has no transient domains.
+        domains.clear();
+    }
+    if args.autostart || args.no_autostart {
+        let autostarted = conn.autostarted_vms().await?;
+        domains.retain(|d| autostarted.contains(&d.moref.value) == args.autostart);
+    }
+    if args.with_snapshot || args.without_snapshot {
+        let mut kept = Vec::with_capacity(domains.len());
+        for dom in domains {
+            let has = !conn.snapshots(&dom).await?.snapshots.is_empty();
+            if has == args.with_snapshot {
+                kept.push(dom);
+            }
+        }
+        domains = kept;
+    }
     if args.json {
         return json(&domains.iter().map(DomainView::of).collect::<Vec<_>>());
     }
@@ -311,10 +409,12 @@ async fn dominfo(conn: &Connection, args: &InfoArgs) -> Result<String, CommandEr
     if args.json {
         return json(&DomainInfoView::of(&info));
     }
-    let autostart = if info.autostart { "enable" } else { "disable" };
-    Ok(fields(
-        15,
-        &[
+    Ok(dominfo_text(&info))
+}
+
+/// virsh's `dominfo` lines.
+fn dominfo_text(info: &DomainInfo) -> String {
+    let mut rows = vec![
             ("Id:", info.domain.id_text()),
             ("Name:", info.domain.name.clone()),
             ("UUID:", info.domain.uuid_text()),
@@ -324,13 +424,17 @@ async fn dominfo(conn: &Connection, args: &InfoArgs) -> Result<String, CommandEr
             ("Max memory:", format!("{} KiB", info.max_memory_kib)),
             ("Used memory:", format!("{} KiB", info.memory_kib)),
             ("Persistent:", "yes".to_owned()),
-            ("Autostart:", autostart.to_owned()),
-            ("Managed save:", "no".to_owned()),
-        ],
-    ))
+    ];
+    // Left out when the host cannot say, as virsh leaves it out.
+    if let Some(autostart) = info.autostart {
+        let word = if autostart { "enable" } else { "disable" };
+        rows.push(("Autostart:", word.to_owned()));
+    }
+    rows.push(("Managed save:", "no".to_owned()));
+    fields(15, &rows)
 }
 
-async fn domstate(conn: &Connection, args: &InfoArgs) -> Result<String, CommandError> {
+async fn domstate(conn: &Connection, args: &StateArgs) -> Result<String, CommandError> {
     let dom = lookup::domain(conn, &args.domain).await?;
     let state = conn.domain_state(&dom).await?;
     if args.json {
@@ -339,12 +443,22 @@ async fn domstate(conn: &Connection, args: &InfoArgs) -> Result<String, CommandE
             state: state.as_str(),
         });
     }
+    if args.reason {
+        // VMware gives no reason for a power state; libvirt's ESX driver reports reason 0,
+        // which virsh prints as `unknown`.
+        return Ok(line(format_args!("{state} (unknown)")));
+    }
     Ok(line(state))
 }
 
 async fn define(conn: &Connection, args: &DefineArgs) -> Result<String, CommandError> {
-    let xml = esx_driver::input::read_text_document(&args.file)
-        .map_err(|e| CommandError::new(format!("Failed to open file '{}': {e}", args.file)))?;
+    let xml = esx_driver::input::read_text_document(&args.file).map_err(|e| {
+        let reason = match &e {
+            esx_driver::input::LocalFileError::Io(io) => os_error_text(io),
+            other => other.to_string(),
+        };
+        CommandError::new(format!("Failed to open file '{}': {reason}", args.file))
+    })?;
     let defined = conn.define_xml(&xml).await?;
     Ok(line(format_args!(
         "Domain '{}' defined from {}",
@@ -352,6 +466,28 @@ async fn define(conn: &Connection, args: &DefineArgs) -> Result<String, CommandE
         args.file
     )))
 }
+
+/// An I/O error as C's strerror words it (virsh's), without Rust's ` (os error N)`.
+fn os_error_text(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+/// libvirt's check of a memory size before any driver sees it.
+fn nonzero_memory(kib: u64) -> Result<u64, ZeroMemory> {
+    if kib == 0 {
+        return Err(ZeroMemory);
+    }
+    Ok(kib)
+}
+
+/// A memory size of zero, refused in libvirt's words.
+#[derive(Debug, thiserror::Error)]
+#[error("memory in virDomainSetMemoryFlags must not be zero")]
+struct ZeroMemory;
 
 /// `--set FIELD=VALUE` items as one update.
 fn scheduler_update(items: &[String]) -> Result<SchedulerUpdate, CommandError> {
@@ -373,7 +509,7 @@ fn scheduler_update(items: &[String]) -> Result<SchedulerUpdate, CommandError> {
             "shares" => update.shares = Some(value.parse().map_err(|_| bad())?),
             other => {
                 return Err(CommandError::new(format!(
-                    "invalid scheduler parameter '{other}': expected reservation, limit or shares"
+                    "invalid scheduler option: {other} (expected reservation, limit or shares)"
                 )))
             }
         }
@@ -453,7 +589,7 @@ mod tests {
             uuid: None,
         });
         assert_json_keys_sorted(&DomainInfoView {
-            autostart: false,
+            autostart: None,
             id: None,
             managed_save: false,
             max_memory_kib: 1,
@@ -481,6 +617,29 @@ mod tests {
     }
 
     #[test]
+    fn dominfo_leaves_out_an_autostart_it_cannot_read() {
+        let mut info = DomainInfo {
+            domain: DomainRef {
+                moref: esx_vi::types::ManagedObjectReference::new("VirtualMachine", "vm-9"),
+                name: "web".to_owned(),
+                uuid: None,
+                hw_uuid: None,
+                state: DomainState::Running,
+                id: Some(9),
+            },
+            vcpus: 2,
+            max_memory_kib: 1024,
+            memory_kib: 1024,
+            autostart: None,
+        };
+        let text = dominfo_text(&info);
+        assert!(!text.contains("Autostart:"), "{text}");
+        assert!(text.ends_with("Persistent:     yes\nManaged save:   no\n"), "{text}");
+        info.autostart = Some(true);
+        assert!(dominfo_text(&info).contains("Autostart:      enable\nManaged save:   no\n"));
+    }
+
+    #[test]
     fn scheduler_items_become_one_update() {
         let items = ["reservation=100".to_owned(), "shares=-3".to_owned()];
         let update = scheduler_update(&items).unwrap();
@@ -490,7 +649,7 @@ mod tests {
         for (item, message) in [
             ("limit", "expected FIELD=VALUE"),
             ("limit=x", "invalid value 'x' for scheduler parameter 'limit'"),
-            ("cpu=1", "expected reservation, limit or shares"),
+            ("cpu=1", "invalid scheduler option: cpu"),
         ] {
             let error = scheduler_update(&[item.to_owned()]).unwrap_err();
             assert!(format!("{error:?}").contains(message), "{error:?}");

@@ -24,21 +24,21 @@ impl CommandError {
         }
     }
 
-    /// A failure of `doing` (`Failed to define network from net.xml`) for the reason `reason`,
-    /// a message of the command line's own.
-    pub(crate) fn while_doing_because(doing: impl Display, reason: impl Display) -> CommandError {
-        CommandError {
-            doing: Some(doing.to_string()),
-            cause: reason.to_string(),
-        }
-    }
-
     /// A failure of `doing` (`failed to get domain 'web'`) because of `cause`, printed with its
     /// chain of causes on one line.
     pub(crate) fn while_doing(doing: impl Display, cause: impl Error + 'static) -> CommandError {
         CommandError {
             doing: Some(doing.to_string()),
             cause: Report(&cause).to_string(),
+        }
+    }
+
+    /// A failure of `doing` whose cause is a message of its own (virsh's wording of a refusal
+    /// that has no driver error behind it).
+    pub(crate) fn while_doing_because(doing: impl Display, cause: impl Display) -> CommandError {
+        CommandError {
+            doing: Some(doing.to_string()),
+            cause: cause.to_string(),
         }
     }
 

@@ -102,6 +102,10 @@ impl Command {
             name, done, call, ..
         } = self.transition;
         let dom = lookup::domain(conn, &self.domain).await?;
+        if *name == "start" && dom.state.is_active() {
+            // virsh checks this itself before it asks the driver, with its own words.
+            return Err(CommandError::new("Domain is already active"));
+        }
         call(conn, &dom).await.map_err(|e| {
             CommandError::while_doing(format!("Failed to {name} domain '{}'", dom.name), e)
         })?;

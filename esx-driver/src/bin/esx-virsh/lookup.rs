@@ -3,7 +3,7 @@
 
 use clap::Args;
 use esx_driver::driver::{
-    Connection, DomainRef, HostInterfaces, HostNetworks, InterfaceEntry, NetworkEntry,
+    Connection, DomainRef, Error, HostInterfaces, HostNetworks, InterfaceEntry, NetworkEntry,
 };
 
 use crate::error::CommandError;
@@ -15,11 +15,15 @@ pub(crate) struct DomainArg {
     pub(crate) domain: String,
 }
 
-/// The domain `text` names (a name, an id or a UUID).
+/// The domain `text` names (a name, an id or a UUID). When there is none, virsh says only
+/// `failed to get domain 'x'` (it tried the text as an id, a UUID and a name, so no one
+/// lookup's error is the cause); any other failure (the connection) follows as its cause.
 pub(crate) async fn domain(conn: &Connection, text: &str) -> Result<DomainRef, CommandError> {
-    conn.lookup(text)
-        .await
-        .map_err(|e| CommandError::while_doing(format!("failed to get domain '{text}'"), e))
+    let doing = format!("failed to get domain '{text}'");
+    conn.lookup(text).await.map_err(|e| match e {
+        Error::NoDomain { vanished: None, .. } => CommandError::new(doing),
+        e => CommandError::while_doing(doing, e),
+    })
 }
 
 /// A network argument: a name or a UUID.

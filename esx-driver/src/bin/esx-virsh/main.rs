@@ -13,6 +13,9 @@
 //! a line in `connected_groups!`. What groups share: `lookup` (arguments that name a domain, and
 //! their lookups), `output` (tables, `Label: value` lists, JSON views), `args` (sizes with units).
 //!
+//! Without a command, `shell` runs virsh's shell: commands one per line from standard input,
+//! all on one connection.
+//!
 //! A command returns the text to print or a [`CommandError`]; `main` prints the one on stdout
 //! and turns the other into virsh's `error: ...` lines on stderr with exit status 1 and nothing on
 //! stdout ([`CommandError::report`], the only place that does).
@@ -23,6 +26,7 @@ mod error;
 mod lookup;
 mod output;
 mod session;
+mod shell;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -61,11 +65,13 @@ macro_rules! connected_groups {
 
 connected_groups! {
     domain => Domain,
+    monitor => Monitor,
     lifecycle => Lifecycle,
     snapshot => Snapshot,
     host => Host,
     network => Network,
     interface => Interface,
+    unsupported => Unsupported,
 }
 
 /// Manage VMware ESX hosts and vCenter servers the way virsh manages libvirt domains.
@@ -79,8 +85,10 @@ connected_groups! {
 struct Cli {
     #[command(flatten)]
     global: session::GlobalArgs,
+    /// The command; without one, commands are read one per line from standard input (virsh's
+    /// shell)
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -91,10 +99,10 @@ enum Command {
     Connected(ConnectedCommand),
 }
 
-fn run(cli: Cli) -> Result<String, CommandError> {
-    match cli.command {
+fn run(global: &session::GlobalArgs, command: Command) -> Result<String, CommandError> {
+    match command {
         Command::Convert(command) => command.run(),
-        Command::Connected(command) => session::run(&cli.global, command),
+        Command::Connected(command) => session::run(global, command),
     }
 }
 
@@ -108,7 +116,11 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match run(cli) {
+    let Some(command) = cli.command else {
+        session::init_logging();
+        return shell::run(&cli.global);
+    };
+    match run(&cli.global, command) {
         Ok(output) => {
             let mut stdout = std::io::stdout().lock();
             if stdout

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use clap::Args;
 use esx_driver::auth::CredentialSources;
+use esx_driver::console::escape_controls;
 use esx_driver::driver::{Connection, Error, Timeouts};
+use esx_driver::uri::{ConnectUri, UriWarning};
 
 use crate::error::CommandError;
 use crate::ConnectedCommand;
@@ -40,6 +42,25 @@ pub(crate) struct GlobalArgs {
     quiet: bool,
 }
 
+impl GlobalArgs {
+    /// The connection URI, from `-c` or `LIBVIRT_DEFAULT_URI`.
+    pub(crate) fn uri(&self) -> Option<&str> {
+        self.connect.as_deref()
+    }
+
+    /// Whether `-q` asks for no blank line after each command's output.
+    pub(crate) fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+}
+
+/// The failure when no URI is given.
+pub(crate) fn no_uri() -> CommandError {
+    CommandError::new(
+        "no connection URI: give -c URI (e.g. -c esx://root@host/) or set LIBVIRT_DEFAULT_URI",
+    )
+}
+
 /// Opens the connection, runs `command` on it, closes it, and returns what to print.
 pub(crate) fn run(global: &GlobalArgs, command: ConnectedCommand) -> Result<String, CommandError> {
     init_logging();
@@ -47,10 +68,8 @@ pub(crate) fn run(global: &GlobalArgs, command: ConnectedCommand) -> Result<Stri
         .timeout
         .map_or_else(Timeouts::default, Timeouts::with_call_limit);
     let _ = TIMEOUTS.set(timeouts);
-    let Some(uri) = global.connect.as_deref() else {
-        return Err(CommandError::new(
-            "no connection URI: give -c URI (e.g. -c esx://root@host/) or set LIBVIRT_DEFAULT_URI",
-        ));
+    let Some(uri) = global.uri() else {
+        return Err(no_uri());
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -76,13 +95,22 @@ pub(crate) fn run(global: &GlobalArgs, command: ConnectedCommand) -> Result<Stri
 static TIMEOUTS: OnceLock<Timeouts> = OnceLock::new();
 
 /// A connection to `uri` with the process's credentials and timeouts: the command's own, or a
-/// second one (`migrate`'s destination).
+/// second one (`migrate`'s destination). What the URI parser noticed is printed once, as virsh
+/// prints warnings; a parameter that is valid but moot (`no_verify` with `transport=http`) is
+/// not: libvirt accepts such a URI silently.
 pub(crate) async fn open(uri: &str) -> Result<Connection, Error> {
+    let uri = ConnectUri::parse(uri)?;
+    for warning in &uri.warnings {
+        if !matches!(warning, UriWarning::TlsParameterWithHttp(_)) {
+            eprintln!("warning: {}", escape_controls(&warning.to_string()));
+        }
+    }
     let timeouts = TIMEOUTS.get().cloned().unwrap_or_default();
-    Connection::open_with_timeouts(uri, &CredentialSources::from_process(), timeouts).await
+    Connection::open_uri_with_timeouts(uri, &CredentialSources::from_process(), timeouts).await
 }
 
-fn init_logging() {
+/// Logging to stderr, filtered by `ESX_VIRSH_LOG` (warnings by default).
+pub(crate) fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("ESX_VIRSH_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()

@@ -1,14 +1,14 @@
-//! Domain snapshots: `snapshot-create-as`, `snapshot-list`, `snapshot-current`,
-//! `snapshot-revert`, `snapshot-delete`, `snapshot-dumpxml`.
+//! Domain snapshots: `snapshot-create`, `snapshot-create-as`, `snapshot-list`, `snapshot-current`,
+//! `snapshot-info`, `snapshot-parent`, `snapshot-revert`, `snapshot-delete`, `snapshot-dumpxml`.
 
 use clap::{Args, Subcommand};
 use esx_driver::driver::domain::snapshots::{format_time, snapshot_xml};
-use esx_driver::driver::{Connection, Error, Snapshot, SnapshotList};
+use esx_driver::driver::{Connection, Snapshot, SnapshotList, SnapshotOptions};
 use serde::Serialize;
 
 use crate::error::CommandError;
 use crate::lookup;
-use crate::output::{json, line, table};
+use crate::output::{fields, json, line, table};
 
 #[derive(Debug, Args)]
 pub(crate) struct CreateArgs {
@@ -26,6 +26,84 @@ pub(crate) struct CreateArgs {
     /// Description of the snapshot
     #[arg(conflicts_with = "description_opt")]
     description: Option<String>,
+    /// Only the disks, not the memory of a running domain
+    #[arg(long)]
+    disk_only: bool,
+    /// Quiesce the guest's file systems first (needs VMware Tools)
+    #[arg(long)]
+    quiesce: bool,
+    /// Accepted as libvirt 11.3 accepts it: VMware keeps its own snapshot records, libvirt none
+    #[arg(long = "no-metadata", id = "no_metadata")]
+    _no_metadata: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CreateFromXmlArgs {
+    /// Domain name, id or uuid
+    domain: String,
+    /// A <domainsnapshot> XML file (name, description, memory snapshot='no' for disk-only)
+    #[arg(long = "xmlfile", value_name = "FILE")]
+    xmlfile_opt: Option<String>,
+    /// A <domainsnapshot> XML file
+    #[arg(conflicts_with = "xmlfile_opt")]
+    xmlfile: Option<String>,
+    /// Only the disks, not the memory of a running domain
+    #[arg(long)]
+    disk_only: bool,
+    /// Quiesce the guest's file systems first (needs VMware Tools)
+    #[arg(long)]
+    quiesce: bool,
+}
+
+/// What a `<domainsnapshot>` document asks for.
+#[derive(Debug, PartialEq, Eq)]
+struct SnapshotRequest {
+    name: Option<String>,
+    description: Option<String>,
+    disk_only: bool,
+}
+
+/// Reads a `<domainsnapshot>` document as libvirt's ESX driver does: name, description and
+/// whether memory is wanted; per-disk settings are refused in libvirt's words.
+fn snapshot_request(xml: &str) -> Result<SnapshotRequest, CommandError> {
+    let root = esx_driver::domain::xmltree::parse_xml_tree(xml)
+        .map_err(|e| CommandError::new(format!("XML error: {e}")))?;
+    if root.name != "domainsnapshot" {
+        return Err(CommandError::new(format!(
+            "XML error: expected root element <domainsnapshot>, not <{}>",
+            root.name
+        )));
+    }
+    if root
+        .child("disks")
+        .is_some_and(|disks| disks.children_named("disk").next().is_some())
+    {
+        return Err(CommandError::new(
+            "unsupported configuration: Disk snapshots not supported yet",
+        ));
+    }
+    let text = |name: &str| {
+        root.child(name)
+            .map(|e| e.text().trim().to_owned())
+            .filter(|t| !t.is_empty())
+    };
+    Ok(SnapshotRequest {
+        name: text("name"),
+        description: text("description"),
+        disk_only: root
+            .child("memory")
+            .and_then(|m| m.attr("snapshot"))
+            .is_some_and(|s| s == "no"),
+    })
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InfoArgs {
+    #[command(flatten)]
+    target: SnapshotArgs,
+    /// The current snapshot
+    #[arg(long, conflicts_with_all = ["snapshot", "snapshot_opt"])]
+    current: bool,
 }
 
 #[derive(Debug, Args)]
@@ -50,6 +128,18 @@ pub(crate) struct ListArgs {
     /// Print a JSON array
     #[arg(long)]
     json: bool,
+    /// Only the children of this snapshot (with --tree: the tree below it)
+    #[arg(long, value_name = "SNAPSHOT")]
+    from: Option<String>,
+    /// With --from: its children's children too
+    #[arg(long, requires = "from")]
+    descendants: bool,
+    /// Only the current snapshot (with --from: as the snapshot to start from)
+    #[arg(long)]
+    current: bool,
+    /// Parents before their children instead of by name (libvirt's ESX driver refuses this)
+    #[arg(long)]
+    topological: bool,
 }
 
 #[derive(Debug, Args)]
@@ -95,6 +185,9 @@ pub(crate) struct DeleteArgs {
 /// The snapshot commands (virsh's names, all `snapshot-*`).
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Create a snapshot from XML
+    #[command(name = "snapshot-create")]
+    Create(CreateFromXmlArgs),
     /// Create a snapshot from a set of args
     #[command(name = "snapshot-create-as")]
     CreateAs(CreateArgs),
@@ -104,6 +197,15 @@ pub(crate) enum Command {
     /// Get the current snapshot
     #[command(name = "snapshot-current")]
     Current(CurrentArgs),
+    /// Snapshot information
+    #[command(name = "snapshot-info")]
+    Info(InfoArgs),
+    /// Get the name of the parent of a snapshot
+    #[command(name = "snapshot-parent")]
+    Parent(SnapshotArgs),
+    /// Edit XML for a snapshot (refused, as libvirt's ESX driver refuses it)
+    #[command(name = "snapshot-edit")]
+    Edit(SnapshotArgs),
     /// Revert a domain to a snapshot
     #[command(name = "snapshot-revert")]
     Revert(SnapshotArgs),
@@ -120,12 +222,38 @@ impl Command {
     pub(crate) async fn run(self, conn: &Connection) -> Result<String, CommandError> {
         match self {
             Command::CreateAs(args) => create(conn, args).await,
+            Command::Create(args) => create_from_xml(conn, args).await,
             Command::List(args) => {
                 let dom = lookup::domain(conn, &args.domain).await?;
                 let list = conn.snapshots(&dom).await?;
                 list_text(&list, &args)
             }
             Command::Current(args) => current(conn, &args).await,
+            Command::Info(args) => info(conn, &args).await,
+            Command::Edit(args) => {
+                let name = args.snapshot_name()?;
+                let dom = lookup::domain(conn, &args.domain).await?;
+                conn.snapshot(&dom, name).await?;
+                // virsh asks for the XML with its secure flag, which the ESX driver refuses;
+                // a VMware snapshot's name and description are all there is to edit anyway.
+                Err(CommandError::while_doing_because(
+                    format!("Failed to update {name}"),
+                    "unsupported flags (0x1) in function esxDomainSnapshotGetXMLDesc",
+                ))
+            }
+            Command::Parent(args) => {
+                let name = args.snapshot_name()?;
+                let dom = lookup::domain(conn, &args.domain).await?;
+                let snapshot = conn.snapshot(&dom, name).await?;
+                // virsh prints the name without a newline of its own (only the one it ends
+                // every command with).
+                match snapshot.parent {
+                    Some(parent) => Ok(parent),
+                    None => Err(CommandError::new(format!(
+                        "snapshot '{name}' has no parent"
+                    ))),
+                }
+            }
             Command::Revert(args) => {
                 let name = args.snapshot_name()?;
                 let dom = lookup::domain(conn, &args.domain).await?;
@@ -178,30 +306,113 @@ impl<'a> SnapshotView<'a> {
     }
 }
 
+/// virsh's `snapshot-info`: a VMware snapshot lives in the VM's own files (`internal`); libvirt
+/// keeps no metadata of its own for it (`Metadata: no`, as libvirt 11.3 prints).
+async fn info(conn: &Connection, args: &InfoArgs) -> Result<String, CommandError> {
+    let dom = lookup::domain(conn, &args.target.domain).await?;
+    let list = conn.snapshots(&dom).await?;
+    let snapshot = if args.current {
+        list.current().ok_or_else(|| {
+            CommandError::new(format!("domain '{}' has no current snapshot", dom.name))
+        })?
+    } else {
+        let name = args.target.snapshot_name()?;
+        list.get(name)
+            .ok_or_else(|| esx_driver::driver::Error::NoSnapshot {
+                domain: dom.name.clone(),
+                name: Some(name.to_owned()),
+            })?
+    };
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
+    Ok(fields(
+        15,
+        &[
+            ("Name:", snapshot.name.clone()),
+            ("Domain:", dom.name.clone()),
+            ("Current:", yes_no(snapshot.current)),
+            ("State:", snapshot.state.to_owned()),
+            ("Location:", "internal".to_owned()),
+            (
+                "Parent:",
+                snapshot.parent.clone().unwrap_or_else(|| "-".to_owned()),
+            ),
+            ("Children:", snapshot.children.len().to_string()),
+            ("Descendants:", list.descendants(snapshot).to_string()),
+            ("Metadata:", yes_no(false)),
+        ],
+    ))
+}
+
+/// The name virsh gives a snapshot that names none: the time it was taken, in seconds.
+fn time_name() -> String {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|t| t.as_secs().to_string())
+        .unwrap_or_default()
+}
+
+async fn create_from_xml(conn: &Connection, args: CreateFromXmlArgs) -> Result<String, CommandError> {
+    let dom = lookup::domain(conn, &args.domain).await?;
+    let (request, from) = match args.xmlfile.or(args.xmlfile_opt) {
+        Some(file) => {
+            let xml = std::fs::read_to_string(&file).map_err(|e| {
+                CommandError::new(format!("Failed to open file '{file}': {e}"))
+            })?;
+            (snapshot_request(&xml)?, Some(file))
+        }
+        None => (
+            SnapshotRequest {
+                name: None,
+                description: None,
+                disk_only: false,
+            },
+            None,
+        ),
+    };
+    let name = request.name.unwrap_or_else(time_name);
+    let snapshot = conn
+        .create_snapshot_with(
+            &dom,
+            &name,
+            request.description.as_deref(),
+            SnapshotOptions {
+                disk_only: args.disk_only || request.disk_only,
+                quiesce: args.quiesce,
+            },
+        )
+        .await?;
+    Ok(match from {
+        Some(file) => format!("Domain snapshot {} created from '{file}'", snapshot.name),
+        None => format!("Domain snapshot {} created", snapshot.name),
+    })
+}
+
 async fn create(conn: &Connection, args: CreateArgs) -> Result<String, CommandError> {
     let dom = lookup::domain(conn, &args.domain).await?;
     // virsh names an unnamed snapshot after the time it was taken.
-    let name = args.name.or(args.name_opt).unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|t| t.as_secs().to_string())
-            .unwrap_or_default()
-    });
+    let name = args.name.or(args.name_opt).unwrap_or_else(time_name);
     let description = args.description.or(args.description_opt);
     let snapshot = conn
-        .create_snapshot(&dom, &name, description.as_deref())
+        .create_snapshot_with(
+            &dom,
+            &name,
+            description.as_deref(),
+            SnapshotOptions {
+                disk_only: args.disk_only,
+                quiesce: args.quiesce,
+            },
+        )
         .await?;
-    Ok(line(format_args!("Domain snapshot {} created", snapshot.name)))
+    // No newline of virsh's own: only the one it ends every command with.
+    Ok(format!("Domain snapshot {} created", snapshot.name))
 }
 
 async fn current(conn: &Connection, args: &CurrentArgs) -> Result<String, CommandError> {
     let dom = lookup::domain(conn, &args.domain).await?;
     let list = conn.snapshots(&dom).await?;
+    // virsh checks this itself and says so in its own words, on one line.
     let current = list.current().ok_or_else(|| {
-        Error::NoSnapshot {
-            domain: dom.name.clone(),
-            name: None,
-        }
+        CommandError::new(format!("domain '{}' has no current snapshot", dom.name))
     })?;
     if args.name {
         return Ok(line(&current.name));
@@ -210,18 +421,39 @@ async fn current(conn: &Connection, args: &CurrentArgs) -> Result<String, Comman
 }
 
 fn list_text(list: &SnapshotList, args: &ListArgs) -> Result<String, CommandError> {
-    if args.json {
-        return json(&list.snapshots.iter().map(SnapshotView::of).collect::<Vec<_>>());
-    }
+    let from = match &args.from {
+        Some(name) => Some(list.get(name).ok_or_else(|| {
+            CommandError::new(format!(
+                "Domain snapshot not found: Could not find snapshot with name '{name}'"
+            ))
+        })?),
+        None => None,
+    };
     if args.tree {
-        return Ok(list.tree_text());
+        return Ok(match from {
+            Some(top) => list.subtree_text(top),
+            None => list.tree_text(),
+        });
     }
-    let selected: Vec<_> = list
-        .snapshots
-        .iter()
-        .filter(|s| !args.roots || s.parent.is_none())
-        .filter(|s| !args.leaves || s.children.is_empty())
-        .collect();
+    // --from picks the children (or all descendants); --current the current snapshot
+    // (libvirt's ESX driver lists nothing for it; the one it names is more use).
+    let mut selected: Vec<&Snapshot> = match from {
+        Some(top) if args.descendants => list.descendants_of(top),
+        Some(top) => top.children.iter().filter_map(|c| list.get(c)).collect(),
+        None => list.snapshots.iter().collect(),
+    };
+    selected.retain(|s| !args.roots || s.parent.is_none());
+    selected.retain(|s| !args.leaves || s.children.is_empty());
+    if args.current {
+        selected.retain(|s| s.current);
+    }
+    if !args.topological {
+        // virsh sorts by name unless asked for parents first.
+        selected.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    if args.json {
+        return json(&selected.iter().map(|s| SnapshotView::of(s)).collect::<Vec<_>>());
+    }
     if args.name {
         return Ok(selected.iter().map(|s| line(&s.name)).collect());
     }
@@ -250,6 +482,36 @@ fn list_text(list: &SnapshotList, args: &ListArgs) -> Result<String, CommandErro
 mod tests {
     use super::*;
     use crate::output::assert_json_keys_sorted;
+
+    #[test]
+    fn snapshot_documents_give_name_description_and_memory() {
+        let request = snapshot_request(
+            "<domainsnapshot><name>s1</name><description>before upgrade</description>\
+             <memory snapshot='no'/></domainsnapshot>",
+        )
+        .unwrap();
+        assert_eq!(
+            request,
+            SnapshotRequest {
+                name: Some("s1".to_owned()),
+                description: Some("before upgrade".to_owned()),
+                disk_only: true,
+            }
+        );
+        let bare = snapshot_request("<domainsnapshot/>").unwrap();
+        assert_eq!((bare.name, bare.disk_only), (None, false));
+        for (xml, message) in [
+            (
+                "<domainsnapshot><disks><disk name='sda'/></disks></domainsnapshot>",
+                "Disk snapshots not supported yet",
+            ),
+            ("<domain/>", "expected root element <domainsnapshot>"),
+            ("<domainsnapshot>", "XML error"),
+        ] {
+            let error = snapshot_request(xml).unwrap_err();
+            assert!(format!("{error:?}").contains(message), "{error:?}");
+        }
+    }
 
     #[test]
     fn json_view_keeps_its_key_order() {

@@ -815,7 +815,7 @@ impl Connection {
         let dom = self.refresh(dom).await?;
         if dom.state == DomainState::Running {
             return Err(Error::OperationInvalid(
-                "domain is running: destroy or shut it down before undefining it".into(),
+                "Domain is not suspended or powered off".into(),
             ));
         }
         methods::unregister_vm(self.client(), &dom.moref)

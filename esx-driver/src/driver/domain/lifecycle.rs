@@ -48,16 +48,8 @@ impl Connection {
     /// Powers on a shut off domain (`virsh start`).
     pub async fn start(&self, dom: &DomainRef) -> Result<()> {
         let dom = self.refresh(dom).await?;
-        match dom.state {
-            DomainState::ShutOff => {}
-            DomainState::Running => {
-                return Err(Error::OperationInvalid("domain is already running".into()))
-            }
-            DomainState::Paused => {
-                return Err(Error::OperationInvalid(
-                    "domain is suspended; use resume to power it on again".into(),
-                ))
-            }
+        if dom.state != DomainState::ShutOff {
+            return Err(Error::OperationInvalid("Domain is not powered off".into()));
         }
         let client = self.client();
         self.run_vm_task(&dom, "Could not start domain", || async {
@@ -68,11 +60,13 @@ impl Connection {
         .await
     }
 
-    /// Powers off a running or suspended domain at once (`virsh destroy`).
+    /// Powers off a running or suspended domain at once (`virsh destroy`). libvirt refuses a
+    /// suspended one; VMware powers it off, discarding the saved memory, which is what
+    /// `destroy` asks for.
     pub async fn destroy(&self, dom: &DomainRef) -> Result<()> {
         let dom = self.refresh(dom).await?;
-        if !dom.state.is_active() {
-            return Err(Error::OperationInvalid("domain is not running".into()));
+        if dom.state == DomainState::ShutOff {
+            return Err(Error::OperationInvalid("Domain is not powered on".into()));
         }
         let client = self.client();
         self.run_vm_task(&dom, "Could not destroy domain", || async {
@@ -117,7 +111,7 @@ impl Connection {
     pub async fn resume(&self, dom: &DomainRef) -> Result<()> {
         let dom = self.refresh(dom).await?;
         if dom.state != DomainState::Paused {
-            return Err(Error::OperationInvalid("domain is not paused".into()));
+            return Err(Error::OperationInvalid("Domain is not suspended".into()));
         }
         let client = self.client();
         self.run_vm_task(&dom, "Could not resume domain", || async {
@@ -143,7 +137,7 @@ impl Connection {
     async fn require_running(&self, dom: &DomainRef) -> Result<DomainRef> {
         let dom = self.refresh(dom).await?;
         if dom.state != DomainState::Running {
-            return Err(Error::OperationInvalid("domain is not running".into()));
+            return Err(Error::OperationInvalid("Domain is not powered on".into()));
         }
         Ok(dom)
     }

@@ -13,6 +13,10 @@ use crate::domain::Uuid;
 use crate::driver::connection::Connection;
 use crate::driver::error::{DomainKey, Error, Result, Vanished};
 
+/// What a listing that prints only names and states retrieves for every VM (`virsh list`
+/// without `--uuid`): half the properties, so half the bytes on a large host.
+const BRIEF_PROPERTIES: [&str; 2] = ["name", "runtime.powerState"];
+
 /// The properties a listing or lookup retrieves for every VM.
 const LIST_PROPERTIES: [&str; 4] = [
     "name",
@@ -58,6 +62,8 @@ impl DomainState {
     }
 
     /// Whether libvirt counts the domain as active (it has an id): powered on or suspended.
+    /// libvirt 11.3's ESX driver lists a suspended VM in `list` with its id and `paused`, and
+    /// `start` refuses it as already active (checked side by side against it).
     pub fn is_active(self) -> bool {
         self != DomainState::ShutOff
     }
@@ -127,8 +133,9 @@ pub struct DomainInfo {
     pub max_memory_kib: u64,
     /// The memory limit (`config.memoryAllocation.limit`) in KiB, else the maximum.
     pub memory_kib: u64,
-    /// Whether the host starts the domain when it boots.
-    pub autostart: bool,
+    /// Whether the host starts the domain when it boots; `None` when the host's autostart
+    /// manager cannot be read (virsh then leaves the `Autostart:` line out).
+    pub autostart: Option<bool>,
 }
 
 /// The libvirt id of a VM: the number in its managed object id (`vm-42` -> 42, ESX's `42` -> 42).
@@ -189,8 +196,18 @@ impl Connection {
     /// along its `vm` property (plus the continuation pages the server cuts its answer into),
     /// whatever the number of VMs elsewhere in the vCenter.
     pub async fn list_domains(&self, filter: ListFilter) -> Result<Vec<DomainRef>> {
+        self.list_with(filter, &LIST_PROPERTIES).await
+    }
+
+    /// Like [`Connection::list_domains`], without the UUIDs (`uuid` and `hw_uuid` are `None`):
+    /// for listings that print only names, ids and states.
+    pub async fn list_domains_brief(&self, filter: ListFilter) -> Result<Vec<DomainRef>> {
+        self.list_with(filter, &BRIEF_PROPERTIES).await
+    }
+
+    async fn list_with(&self, filter: ListFilter, properties: &[&str]) -> Result<Vec<DomainRef>> {
         let mut domains: Vec<DomainRef> = self
-            .host_domains()
+            .host_domains_with(properties)
             .await?
             .into_iter()
             .filter(|d| match filter {
@@ -210,9 +227,14 @@ impl Connection {
 
     /// Every domain of the connection's host: one traversal of the host's `vm` property.
     async fn host_domains(&self) -> Result<Vec<DomainRef>> {
+        self.host_domains_with(&LIST_PROPERTIES).await
+    }
+
+    /// Every domain of the connection's host, with `properties` of each VM.
+    async fn host_domains_with(&self, properties: &[&str]) -> Result<Vec<DomainRef>> {
         let vms: Vec<VirtualMachineProperties> = self
             .client()
-            .list_linked(&self.host_context().host, "vm", &LIST_PROPERTIES)
+            .list_linked(&self.host_context().host, "vm", properties)
             .await?;
         Ok(vms.iter().filter_map(domain_ref_of).collect())
     }
@@ -476,7 +498,14 @@ impl Connection {
         let vcpus = long_at(&props, "config.hardware.numCPU")
             .unwrap_or(0)
             .max(0) as u32;
-        let autostart = self.autostart_of(&domain).await?;
+        // Optional, as in virsh: a host whose autostart manager cannot be read still answers.
+        let autostart = match self.autostart_of(&domain).await {
+            Ok(autostart) => Some(autostart),
+            Err(e) => {
+                tracing::debug!(domain = %domain.name, "autostart unknown: {}", e.report());
+                None
+            }
+        };
         Ok(DomainInfo {
             domain,
             vcpus,

@@ -5,6 +5,8 @@
 //! - [`lifecycle`]: start, shutdown, reboot, destroy, suspend, resume, reset.
 //! - [`config`]: dumpxml, define (create or update, undone on failure), undefine.
 //! - [`live_context`]: the VMX conversion's context against the host's datastores.
+//! - [`monitor`]: vCPU count, guest host name and addresses, memory statistics, disk sizes,
+//!   description, is-active/persistent/managed-save.
 //! - [`tuning`]: memory, vCPUs, scheduler and memory parameters, autostart.
 //! - [`snapshots`]: snapshot create/list/tree/current/revert/delete/XML.
 
@@ -12,11 +14,13 @@ pub mod config;
 pub mod lifecycle;
 pub mod live_context;
 pub mod lookup;
+pub mod monitor;
 pub mod snapshots;
 pub mod tuning;
 
 pub use config::Defined;
 pub use live_context::{DatastoreMount, LiveContext};
 pub use lookup::{id_of_moref, DomainInfo, DomainRef, DomainState, ListFilter};
-pub use snapshots::{Snapshot, SnapshotList};
+pub use monitor::{BlockInfo, GuestInterface, MemoryStats};
+pub use snapshots::{Snapshot, SnapshotList, SnapshotOptions};
 pub use tuning::{SchedulerParams, SchedulerUpdate};

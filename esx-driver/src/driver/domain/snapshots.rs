@@ -33,6 +33,16 @@ pub struct Snapshot {
     pub current: bool,
 }
 
+/// How a snapshot is taken. The default is libvirt's: with the memory of a running domain,
+/// without quiescing the guest's file systems.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SnapshotOptions {
+    /// Only the disks (`--disk-only`): no memory, a running domain restarts on revert.
+    pub disk_only: bool,
+    /// Quiesce the guest's file systems through VMware Tools first (`--quiesce`).
+    pub quiesce: bool,
+}
+
 /// Every snapshot of a domain, parents before their children (a depth-first walk).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SnapshotList {
@@ -95,9 +105,29 @@ impl SnapshotList {
         self.snapshots.iter().filter(|s| s.parent.is_none())
     }
 
+    /// The number of snapshots below `snapshot`, its children's children too.
+    pub fn descendants(&self, snapshot: &Snapshot) -> usize {
+        snapshot
+            .children
+            .iter()
+            .filter_map(|name| self.get(name))
+            .map(|child| 1 + self.descendants(child))
+            .sum()
+    }
+
     /// Snapshots without children.
     pub fn leaves(&self) -> impl Iterator<Item = &Snapshot> {
         self.snapshots.iter().filter(|s| s.children.is_empty())
+    }
+
+    /// The snapshots below `snapshot` (its children's children too), parents first.
+    pub fn descendants_of<'a>(&'a self, snapshot: &Snapshot) -> Vec<&'a Snapshot> {
+        let mut found = Vec::new();
+        for child in snapshot.children.iter().filter_map(|name| self.get(name)) {
+            found.push(child);
+            found.extend(self.descendants_of(child));
+        }
+        found
     }
 
     /// virsh's `snapshot-list --tree` drawing.
@@ -106,6 +136,13 @@ impl SnapshotList {
         for root in self.roots() {
             self.tree_node(root, true, true, &mut String::new(), &mut out);
         }
+        out
+    }
+
+    /// virsh's `snapshot-list --tree --from NAME` drawing: the tree below `top`, drawn from it.
+    pub fn subtree_text(&self, top: &Snapshot) -> String {
+        let mut out = String::new();
+        self.tree_node(top, true, true, &mut String::new(), &mut out);
         out
     }
 
@@ -222,12 +259,26 @@ impl Connection {
             })
     }
 
-    /// `virsh snapshot-create-as`: a snapshot of the disks (not of the memory) named `name`.
+    /// `virsh snapshot-create-as`: a snapshot named `name` with libvirt's defaults: the
+    /// memory of a running domain is included ([`SnapshotOptions::default`]).
     pub async fn create_snapshot(
         &self,
         dom: &DomainRef,
         name: &str,
         description: Option<&str>,
+    ) -> Result<Snapshot> {
+        self.create_snapshot_with(dom, name, description, SnapshotOptions::default())
+            .await
+    }
+
+    /// A snapshot named `name` with `options` (`--disk-only`, `--quiesce`), as libvirt's
+    /// `esxDomainSnapshotCreateXML` takes it: memory unless disk-only.
+    pub async fn create_snapshot_with(
+        &self,
+        dom: &DomainRef,
+        name: &str,
+        description: Option<&str>,
+        options: SnapshotOptions,
     ) -> Result<Snapshot> {
         if self.snapshots(dom).await?.get(name).is_some() {
             return Err(Error::OperationInvalid(format!(
@@ -236,9 +287,16 @@ impl Connection {
         }
         let client = self.client();
         self.run_vm_task(dom, "Could not create snapshot", || async {
-            methods::create_snapshot_task(client, &dom.moref, name, description, false, false)
-                .await
-                .map_err(|e| esx_vi::Error::from_method("CreateSnapshot_Task", e))
+            methods::create_snapshot_task(
+                client,
+                &dom.moref,
+                name,
+                description,
+                !options.disk_only,
+                options.quiesce,
+            )
+            .await
+            .map_err(|e| esx_vi::Error::from_method("CreateSnapshot_Task", e))
         })
         .await?;
         self.snapshot(dom, name).await

@@ -59,25 +59,35 @@ fn shares_info(value: i32) -> Result<SharesInfo> {
     Ok(SharesInfo { shares, level })
 }
 
+/// A maximum memory in KiB as the MiB VMware takes: rounded up to a multiple of 4 MiB.
+fn max_memory_mib(kib: u64) -> i64 {
+    (kib.div_ceil(4096) * 4) as i64
+}
+
 impl Connection {
-    /// `virsh setmaxmem`: the domain's memory size (`memoryMB`), rounded up to MiB; the domain
-    /// must be shut off.
+    /// `virsh setmaxmem`: the domain's memory size (`memoryMB`), rounded up to a multiple of
+    /// 4 MiB as VMware requires and libvirt's `esxDomainSetMaxMemory` rounds; the domain must be
+    /// powered off.
     pub async fn set_max_memory(&self, dom: &DomainRef, kib: u64) -> Result<()> {
-        let dom = self.refresh(dom).await?;
-        if dom.state != DomainState::ShutOff {
-            return Err(Error::OperationInvalid("domain is not shut off".into()));
-        }
         if kib == 0 {
             return Err(Error::InvalidArg(
                 "memory size must be greater than zero".into(),
             ));
         }
+        let dom = self.refresh(dom).await?;
+        if dom.state != DomainState::ShutOff {
+            return Err(Error::OperationInvalid("Domain is not powered off".into()));
+        }
         let spec = VirtualMachineConfigSpec {
-            memory_mb: Some(kib.div_ceil(1024) as i64),
+            memory_mb: Some(max_memory_mib(kib)),
             ..VirtualMachineConfigSpec::default()
         };
-        self.reconfigure(&dom, spec, "Could not set max-memory")
-            .await
+        self.reconfigure(
+            &dom,
+            spec,
+            &format!("Could not set max-memory to {kib} kilobytes"),
+        )
+        .await
     }
 
     /// `virsh setmem`: the memory the domain may use (the memory allocation's limit), at most
@@ -102,10 +112,16 @@ impl Connection {
             }),
             ..VirtualMachineConfigSpec::default()
         };
-        self.reconfigure(dom, spec, "Could not set memory").await
+        self.reconfigure(
+            dom,
+            spec,
+            &format!("Could not set memory to {kib} kilobytes"),
+        )
+        .await
     }
 
-    /// `virsh setvcpus`: the number of virtual CPUs.
+    /// `virsh setvcpus`: the number of virtual CPUs, at least 1 and at most the host's maximum
+    /// ([`Connection::max_vcpus`]), as libvirt's `esxDomainSetVcpusFlags` checks.
     pub async fn set_vcpus(&self, dom: &DomainRef, count: u32) -> Result<()> {
         if count < 1 {
             return Err(Error::InvalidArg(
@@ -113,6 +129,21 @@ impl Connection {
             ));
         }
         let dom = self.refresh(dom).await?;
+        // A host that does not say (older simulators) is left to refuse on its own.
+        let max = match self.max_vcpus().await {
+            Ok(max) => max,
+            Err(Error::Internal(why)) => {
+                tracing::debug!("no vCPU limit to check: {why}");
+                u32::MAX
+            }
+            Err(e) => return Err(e),
+        };
+        if count > max {
+            return Err(Error::InvalidArg(format!(
+                "Requested number of virtual CPUs is greater than max allowable number of \
+                 virtual CPUs for the domain: {count} > {max}"
+            )));
+        }
         let spec = VirtualMachineConfigSpec {
             num_cp_us: Some(count as i32),
             ..VirtualMachineConfigSpec::default()
@@ -230,6 +261,21 @@ impl Connection {
         }))
     }
 
+    /// The managed object ids (`vm-42`) of the host's VMs that start when it boots (all of
+    /// [`Connection::autostart`]'s rule, read once for `list --autostart`).
+    pub async fn autostarted_vms(&self) -> Result<std::collections::HashSet<String>> {
+        let (_, config) = self.autostart_manager().await?;
+        if config.defaults.as_ref().and_then(|d| d.enabled) != Some(true) {
+            return Ok(Default::default());
+        }
+        Ok(config
+            .power_info
+            .iter()
+            .filter(|p| p.start_action.eq_ignore_ascii_case("powerOn"))
+            .map(|p| p.key.value.clone())
+            .collect())
+    }
+
     /// `virsh autostart [--disable]`. Enabling turns on the host's autostart when it is off,
     /// unless that would also start other domains configured to start (refused, as libvirt does).
     pub async fn set_autostart(&self, dom: &DomainRef, enable: bool) -> Result<()> {
@@ -271,6 +317,14 @@ impl Connection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn max_memory_is_rounded_up_to_4_mib() {
+        assert_eq!(max_memory_mib(1), 4);
+        assert_eq!(max_memory_mib(4096), 4);
+        assert_eq!(max_memory_mib(4097), 8);
+        assert_eq!(max_memory_mib(1 << 20), 1024);
+    }
 
     #[test]
     fn shares_levels_are_negative_numbers() {
