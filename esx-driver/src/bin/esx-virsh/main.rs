@@ -20,6 +20,10 @@
 //! and turns the other into virsh's `error: ...` lines on stderr with exit status 1 and nothing on
 //! stdout ([`CommandError::report`], the only place that does).
 
+// clap turns the doc comments of arguments into `--help` text: they are written for the terminal
+// (`[datastore] dir/disk.vmdk`, `<domainsnapshot>`), not as rustdoc markup.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+
 mod args;
 mod convert;
 mod error;

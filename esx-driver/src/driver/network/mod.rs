@@ -3,9 +3,9 @@
 //! port groups are the network's `<portgroup>`s. On vCenter the distributed port groups the host
 //! sees are listed too, read-only.
 //!
-//! Reading costs one SOAP call: [`Connection::host_networks`] retrieves the host's
+//! Reading costs one SOAP call: [`Connection::host_networks`](crate::driver::Connection::host_networks) retrieves the host's
 //! `config.network` and the names of the networks it sees in one `RetrievePropertiesEx`, and every
-//! read-only command answers from that [`HostNetworks`] snapshot. [`define`] changes the host.
+//! read-only command answers from that [`HostNetworks`] snapshot. `define` changes the host.
 
 mod define;
 mod snapshot;
