@@ -1,5 +1,8 @@
 //! Generation speed: the full input to formatted Rust (target: under 1 s).
 
+// criterion_main! defines an undocumented `pub fn main`.
+#![allow(missing_docs)]
+
 use std::path::Path;
 
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};

@@ -42,6 +42,14 @@ pub fn generate_named(input: &str, input_name: &str) -> Result<String, Error> {
     emit::emit(&model, input_name).map_err(|message| Error::internal(input_name, message))
 }
 
+/// Generates the Rust source for an input as sections, one per family of generated items (see
+/// [`emit::Section`]); joined under the `@generated` header they are what [`generate_named`]
+/// returns.
+pub fn generate_sections(input: &str, input_name: &str) -> Result<Vec<emit::Section>, Error> {
+    let model = validate_named(input, input_name)?;
+    emit::emit_sections(&model).map_err(|message| Error::internal(input_name, message))
+}
+
 /// Generates the Rust source for an input (the library entry point other tools use).
 pub fn generate(input: &str) -> Result<String, Error> {
     generate_named(input, DEFAULT_INPUT_NAME)

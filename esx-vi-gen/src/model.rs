@@ -93,6 +93,9 @@ pub struct Member {
     pub occurrence: Occurrence,
     /// Where the member line is.
     pub location: Location,
+    /// For a data object's member: a single value whose type contains the owner again (through
+    /// single, non-polymorphic members), so a value would contain itself without indirection.
+    pub recursive: bool,
 }
 
 /// An enum.
@@ -119,12 +122,20 @@ pub struct Object {
     pub descendants: Vec<String>,
     /// The chain of bases, nearest first.
     pub ancestors: Vec<String>,
+    /// Whether an empty value exists: every member optional, a list, or of a type with an empty
+    /// value itself (enums, `AnyType` and polymorphic values have none).
+    pub defaultable: bool,
 }
 
 impl Object {
     /// Whether values declared with this type may carry a subtype (`xsi:type`).
     pub fn is_polymorphic(&self) -> bool {
         !self.descendants.is_empty() || self.name == "MethodFault"
+    }
+
+    /// Looks a member (own or inherited) up by wire name.
+    pub fn member(&self, name: &str) -> Option<&Member> {
+        self.members.iter().find(|m| m.name == name)
     }
 }
 
@@ -215,6 +226,7 @@ const RESERVED_NAMES: [&str; 7] = [
     "ManagedObjectType",
 ];
 
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Enum,
     Object,
@@ -222,70 +234,89 @@ enum Kind {
 }
 
 /// Builds the model from parsed blocks, reporting every semantic problem.
+///
+/// Phases, each its own function: index the names, then enums, data objects (with their
+/// inheritance and the analyses of their values), managed objects and methods.
 pub(crate) fn build(blocks: &[Block], diags: &mut Diagnostics) -> Model {
-    // 1. Names and duplicates.
-    let mut types: BTreeMap<&str, (Kind, &Block)> = BTreeMap::new();
-    let mut methods: BTreeMap<&str, &Block> = BTreeMap::new();
-    for block in blocks {
-        let name = block.name.text.as_str();
-        if block.kind == BlockKind::Method {
-            if let Some(prev) = methods.get(name) {
+    let index = Index::collect(blocks, diags);
+    let enums = build_enums(&index, diags);
+    let mut objects = build_objects(&index, diags);
+    check_generated_object_names(&index, &objects, diags);
+    mark_recursive_members(&mut objects);
+    mark_defaultable(&mut objects);
+    let managed_objects = build_managed_objects(&index, diags);
+    let methods = build_methods(&index, &objects, diags);
+    Model {
+        enums,
+        objects,
+        managed_objects,
+        methods,
+    }
+}
+
+/// Every named block of the input, by name, once each.
+struct Index<'b> {
+    types: BTreeMap<&'b str, (Kind, &'b Block)>,
+    methods: BTreeMap<&'b str, &'b Block>,
+}
+
+impl<'b> Index<'b> {
+    /// Indexes the blocks, reporting duplicates and names that are built in or reserved.
+    fn collect(blocks: &'b [Block], diags: &mut Diagnostics) -> Self {
+        let mut types: BTreeMap<&str, (Kind, &Block)> = BTreeMap::new();
+        let mut methods: BTreeMap<&str, &Block> = BTreeMap::new();
+        for block in blocks {
+            let name = block.name.text.as_str();
+            if block.kind == BlockKind::Method {
+                if let Some(prev) = methods.get(name) {
+                    diags.push(
+                        block.name.location,
+                        format!(
+                            "duplicate definition of method `{name}` (first defined at line {})",
+                            prev.location.line
+                        ),
+                    );
+                } else {
+                    methods.insert(name, block);
+                }
+                continue;
+            }
+            if let Some(message) = reserved_name_problem(name, block.kind) {
+                diags.push(block.name.location, message);
+                continue;
+            }
+            if let Some((_, prev)) = types.get(name) {
                 diags.push(
                     block.name.location,
                     format!(
-                        "duplicate definition of method `{name}` (first defined at line {})",
+                        "duplicate definition of `{name}` (first defined at line {})",
                         prev.location.line
                     ),
                 );
-            } else {
-                methods.insert(name, block);
-            }
-            continue;
-        }
-        let user_method_fault = name == "MethodFault" && block.kind == BlockKind::Object;
-        if BUILTIN_NAMES.contains(&name) && !user_method_fault {
-            diags.push(
-                block.name.location,
-                format!("duplicate definition: `{name}` is a built-in type"),
-            );
-            continue;
-        }
-        if RESERVED_NAMES.contains(&name) {
-            diags.push(
-                block.name.location,
-                format!("`{name}` is reserved for a generated item; rename the type"),
-            );
-            continue;
-        }
-        if let Some(element) = name.strip_prefix("ArrayOf") {
-            if !element.is_empty() {
-                diags.push(
-                    block.name.location,
-                    format!("`{name}` is reserved: `ArrayOf<Type>` names the generated array of `{element}` values"),
-                );
                 continue;
             }
+            let kind = match block.kind {
+                BlockKind::Enum => Kind::Enum,
+                BlockKind::Object => Kind::Object,
+                BlockKind::ManagedObject => Kind::ManagedObject,
+                BlockKind::Method => unreachable!("methods are indexed above"),
+            };
+            types.insert(name, (kind, block));
         }
-        if let Some((_, prev)) = types.get(name) {
-            diags.push(
-                block.name.location,
-                format!(
-                    "duplicate definition of `{name}` (first defined at line {})",
-                    prev.location.line
-                ),
-            );
-            continue;
-        }
-        let kind = match block.kind {
-            BlockKind::Enum => Kind::Enum,
-            BlockKind::Object => Kind::Object,
-            BlockKind::ManagedObject => Kind::ManagedObject,
-            BlockKind::Method => unreachable!(),
-        };
-        types.insert(name, (kind, block));
+        Index { types, methods }
     }
 
-    let resolve = |ty: &crate::parse::Token, diags: &mut Diagnostics| -> Option<TypeRef> {
+    /// The blocks of one kind, by name.
+    fn of_kind(&self, kind: Kind) -> impl Iterator<Item = (&'b str, &'b Block)> + '_ {
+        self.types
+            .iter()
+            .filter(move |(_, (k, _))| *k == kind)
+            .map(|(name, (_, block))| (*name, *block))
+    }
+
+    /// Resolves a type reference, reporting an unknown type (with the closest known name) or a
+    /// managed object used as a data type.
+    fn resolve(&self, ty: &crate::parse::Token, diags: &mut Diagnostics) -> Option<TypeRef> {
         let name = ty.text.as_str();
         if let Some(p) = Primitive::from_input_name(name) {
             return Some(TypeRef::Primitive(p));
@@ -296,7 +327,7 @@ pub(crate) fn build(blocks: &[Block], diags: &mut Diagnostics) -> Model {
             "MethodFault" => return Some(TypeRef::Object("MethodFault".into())),
             _ => {}
         }
-        match types.get(name) {
+        match self.types.get(name) {
             Some((Kind::Enum, _)) => Some(TypeRef::Enum(name.to_string())),
             Some((Kind::Object, _)) => Some(TypeRef::Object(name.to_string())),
             Some((Kind::ManagedObject, _)) => {
@@ -309,7 +340,11 @@ pub(crate) fn build(blocks: &[Block], diags: &mut Diagnostics) -> Model {
                 None
             }
             None => {
-                let candidates = types.keys().copied().chain(BUILTIN_NAMES.iter().copied());
+                let candidates = self
+                    .types
+                    .keys()
+                    .copied()
+                    .chain(BUILTIN_NAMES.iter().copied());
                 let message = match closest(name, candidates) {
                     Some(best) => format!("unknown type `{name}` (did you mean `{best}`?)"),
                     None => format!("unknown type `{name}`"),
@@ -318,29 +353,49 @@ pub(crate) fn build(blocks: &[Block], diags: &mut Diagnostics) -> Model {
                 None
             }
         }
-    };
+    }
 
-    let resolve_members = |lines: &[MemberLine], diags: &mut Diagnostics| -> Vec<Member> {
+    /// Resolves member lines; a line whose type does not resolve is reported and left out.
+    fn resolve_members(&self, lines: &[MemberLine], diags: &mut Diagnostics) -> Vec<Member> {
         lines
             .iter()
             .filter_map(|line| {
-                let ty = resolve(&line.ty, diags)?;
+                let ty = self.resolve(&line.ty, diags)?;
                 Some(Member {
                     name: line.name.text.clone(),
                     ty,
                     occurrence: line.occurrence,
                     location: line.name.location,
+                    recursive: false,
                 })
             })
             .collect()
-    };
+    }
+}
 
-    // 2. Enums.
+/// Why a type may not be called `name` (built in, reserved for a generated item, `ArrayOf...`).
+fn reserved_name_problem(name: &str, kind: BlockKind) -> Option<String> {
+    let user_method_fault = name == "MethodFault" && kind == BlockKind::Object;
+    if BUILTIN_NAMES.contains(&name) && !user_method_fault {
+        return Some(format!("duplicate definition: `{name}` is a built-in type"));
+    }
+    if RESERVED_NAMES.contains(&name) {
+        return Some(format!(
+            "`{name}` is reserved for a generated item; rename the type"
+        ));
+    }
+    match name.strip_prefix("ArrayOf") {
+        Some(element) if !element.is_empty() => Some(format!(
+            "`{name}` is reserved: `ArrayOf<Type>` names the generated array of `{element}` values"
+        )),
+        _ => None,
+    }
+}
+
+/// Phase 2: enums, their values checked for duplicates and Rust-name collisions.
+fn build_enums(index: &Index<'_>, diags: &mut Diagnostics) -> Vec<Enum> {
     let mut enums = Vec::new();
-    for (name, (kind, block)) in &types {
-        if !matches!(kind, Kind::Enum) {
-            continue;
-        }
+    for (name, block) in index.of_kind(Kind::Enum) {
         if block.values.is_empty() && block.body_lines == 0 {
             diags.push(
                 block.name.location,
@@ -388,96 +443,21 @@ pub(crate) fn build(blocks: &[Block], diags: &mut Diagnostics) -> Model {
             values: block.values.iter().map(|v| v.text.clone()).collect(),
         });
     }
+    enums
+}
 
-    // 3. Data objects: bases, cycles, members.
-    let mut object_blocks: BTreeMap<&str, &Block> = BTreeMap::new();
-    for (name, (kind, block)) in &types {
-        if matches!(kind, Kind::Object) {
-            object_blocks.insert(name, block);
-        }
-    }
-    let mut bases: BTreeMap<&str, Option<&str>> = BTreeMap::new();
-    for (name, block) in &object_blocks {
-        let base = match &block.extends {
-            None => None,
-            Some(b) => {
-                let bname = b.text.as_str();
-                if bname == "MethodFault" || object_blocks.contains_key(bname) {
-                    Some(bname)
-                } else {
-                    let what = match types.get(bname) {
-                        Some((Kind::Enum, _)) => {
-                            format!("`{bname}` is an enum; an object can only extend an object")
-                        }
-                        Some((Kind::ManagedObject, _)) => format!(
-                            "`{bname}` is a managed object; an object can only extend an object"
-                        ),
-                        _ if BUILTIN_NAMES.contains(&bname) => {
-                            format!("`{bname}` is a built-in type and cannot be extended")
-                        }
-                        _ => format!("unknown base type `{bname}`"),
-                    };
-                    diags.push(b.location, what);
-                    None
-                }
-            }
-        };
-        bases.insert(name, base);
-    }
-    if !bases.contains_key("MethodFault") {
-        bases.insert("MethodFault", None);
-    }
-    // Cycle detection: follow bases; a chain longer than the number of types is a cycle.
-    let mut in_cycle: BTreeSet<&str> = BTreeSet::new();
-    for name in bases.keys() {
-        let mut chain = vec![*name];
-        let mut current = *name;
-        while let Some(Some(base)) = bases.get(current) {
-            if *base == *name {
-                chain.push(base);
-                if chain.iter().all(|n| !in_cycle.contains(n)) {
-                    let block = object_blocks[name];
-                    let at = block
-                        .extends
-                        .as_ref()
-                        .map_or(block.location, |t| t.location);
-                    diags.push(at, format!("extends cycle: {}", chain.join(" -> ")));
-                }
-                in_cycle.extend(chain.iter().copied());
-                break;
-            }
-            if chain.contains(base) {
-                break; // a cycle not through `name`; reported from its own members
-            }
-            chain.push(base);
-            current = base;
-        }
-    }
+/// Phase 3: data objects with their bases (cycles left out and reported), members inherited
+/// first, ancestors and descendants.
+fn build_objects(index: &Index<'_>, diags: &mut Diagnostics) -> Vec<Object> {
+    let object_blocks: BTreeMap<&str, &Block> = index.of_kind(Kind::Object).collect();
+    let bases = object_bases(index, &object_blocks, diags);
+    let in_cycle = report_object_cycles(&bases, &object_blocks, diags);
     let mut own: BTreeMap<&str, Vec<Member>> = BTreeMap::new();
     for (name, block) in &object_blocks {
-        own.insert(name, resolve_members(&block.members, diags));
+        own.insert(name, index.resolve_members(&block.members, diags));
     }
     if !own.contains_key("MethodFault") {
-        // The built-in fault root carries VMware's two MethodFault members when the input
-        // describes their types.
-        let mut members = Vec::new();
-        if object_blocks.contains_key("LocalizedMethodFault") {
-            members.push(Member {
-                name: "faultCause".into(),
-                ty: TypeRef::Object("LocalizedMethodFault".into()),
-                occurrence: Occurrence::Optional,
-                location: Location::default(),
-            });
-        }
-        if object_blocks.contains_key("LocalizableMessage") {
-            members.push(Member {
-                name: "faultMessage".into(),
-                ty: TypeRef::Object("LocalizableMessage".into()),
-                occurrence: Occurrence::OptionalList,
-                location: Location::default(),
-            });
-        }
-        own.insert("MethodFault", members);
+        own.insert("MethodFault", builtin_method_fault_members(&object_blocks));
     }
     let ancestors_of = |name: &str| -> Vec<String> {
         let mut out = Vec::new();
@@ -526,45 +506,234 @@ pub(crate) fn build(blocks: &[Block], diags: &mut Diagnostics) -> Model {
             members,
             descendants,
             ancestors,
+            defaultable: false,
         });
     }
-    // Generated names next to the input's names must not collide.
-    let all_type_names: BTreeSet<&str> = types.keys().copied().collect();
-    for o in &objects {
-        if o.is_polymorphic() {
-            let any = format!("Any{}", o.name);
-            if let Some((_, block)) = types.get(any.as_str()) {
-                diags.push(
-                    block.name.location,
-                    format!(
-                        "`{any}` collides with the generated enum for the subtypes of `{}`",
-                        o.name
-                    ),
-                );
+    objects
+}
+
+/// The direct base of every data object (the built-in `MethodFault` included), reporting a base
+/// that is not a data object.
+fn object_bases<'b>(
+    index: &Index<'b>,
+    object_blocks: &BTreeMap<&'b str, &'b Block>,
+    diags: &mut Diagnostics,
+) -> BTreeMap<&'b str, Option<&'b str>> {
+    let mut bases: BTreeMap<&str, Option<&str>> = BTreeMap::new();
+    for (name, block) in object_blocks {
+        let base = match &block.extends {
+            None => None,
+            Some(b) => {
+                let bname = b.text.as_str();
+                if bname == "MethodFault" || object_blocks.contains_key(bname) {
+                    Some(bname)
+                } else {
+                    let what = match index.types.get(bname) {
+                        Some((Kind::Enum, _)) => {
+                            format!("`{bname}` is an enum; an object can only extend an object")
+                        }
+                        Some((Kind::ManagedObject, _)) => format!(
+                            "`{bname}` is a managed object; an object can only extend an object"
+                        ),
+                        _ if BUILTIN_NAMES.contains(&bname) => {
+                            format!("`{bname}` is a built-in type and cannot be extended")
+                        }
+                        _ => format!("unknown base type `{bname}`"),
+                    };
+                    diags.push(b.location, what);
+                    None
+                }
             }
-            let members_trait = format!("{}Members", o.name);
-            if all_type_names.contains(members_trait.as_str()) {
-                let (_, block) = &types[members_trait.as_str()];
-                diags.push(
-                    block.name.location,
-                    format!(
-                        "`{members_trait}` collides with the generated member trait of `{}`",
-                        o.name
-                    ),
-                );
+        };
+        bases.insert(name, base);
+    }
+    bases.entry("MethodFault").or_insert(None);
+    bases
+}
+
+/// Reports every `extends` cycle once and returns the objects on one.
+fn report_object_cycles<'b>(
+    bases: &BTreeMap<&'b str, Option<&'b str>>,
+    object_blocks: &BTreeMap<&str, &Block>,
+    diags: &mut Diagnostics,
+) -> BTreeSet<&'b str> {
+    // Follow the bases from every object; coming back to the start is a cycle.
+    let mut in_cycle: BTreeSet<&str> = BTreeSet::new();
+    for name in bases.keys() {
+        let mut chain = vec![*name];
+        let mut current = *name;
+        while let Some(Some(base)) = bases.get(current) {
+            if *base == *name {
+                chain.push(base);
+                if chain.iter().all(|n| !in_cycle.contains(n)) {
+                    let block = object_blocks[name];
+                    let at = block
+                        .extends
+                        .as_ref()
+                        .map_or(block.location, |t| t.location);
+                    diags.push(at, format!("extends cycle: {}", chain.join(" -> ")));
+                }
+                in_cycle.extend(chain.iter().copied());
+                break;
+            }
+            if chain.contains(base) {
+                break; // a cycle not through `name`; reported from its own members
+            }
+            chain.push(base);
+            current = base;
+        }
+    }
+    in_cycle
+}
+
+/// The built-in fault root carries VMware's two MethodFault members when the input describes
+/// their types.
+fn builtin_method_fault_members(object_blocks: &BTreeMap<&str, &Block>) -> Vec<Member> {
+    let mut members = Vec::new();
+    if object_blocks.contains_key("LocalizedMethodFault") {
+        members.push(Member {
+            name: "faultCause".into(),
+            ty: TypeRef::Object("LocalizedMethodFault".into()),
+            occurrence: Occurrence::Optional,
+            location: Location::default(),
+            recursive: false,
+        });
+    }
+    if object_blocks.contains_key("LocalizableMessage") {
+        members.push(Member {
+            name: "faultMessage".into(),
+            ty: TypeRef::Object("LocalizableMessage".into()),
+            occurrence: Occurrence::OptionalList,
+            location: Location::default(),
+            recursive: false,
+        });
+    }
+    members
+}
+
+/// Names generated next to a polymorphic object (`AnyX`, `XMembers`) must not collide with the
+/// input's names.
+fn check_generated_object_names(index: &Index<'_>, objects: &[Object], diags: &mut Diagnostics) {
+    for o in objects.iter().filter(|o| o.is_polymorphic()) {
+        let any = format!("Any{}", o.name);
+        if let Some((_, block)) = index.types.get(any.as_str()) {
+            diags.push(
+                block.name.location,
+                format!(
+                    "`{any}` collides with the generated enum for the subtypes of `{}`",
+                    o.name
+                ),
+            );
+        }
+        let members_trait = format!("{}Members", o.name);
+        if let Some((_, block)) = index.types.get(members_trait.as_str()) {
+            diags.push(
+                block.name.location,
+                format!(
+                    "`{members_trait}` collides with the generated member trait of `{}`",
+                    o.name
+                ),
+            );
+        }
+    }
+}
+
+/// Marks the single members whose value would contain the owner again: a value of the owner's
+/// type reached through single, non-polymorphic members only. Lists and polymorphic values are
+/// held indirectly already, so they never make a value infinitely large.
+fn mark_recursive_members(objects: &mut [Object]) {
+    let polymorphic: BTreeSet<String> = objects
+        .iter()
+        .filter(|o| o.is_polymorphic())
+        .map(|o| o.name.clone())
+        .collect();
+    let held_by_value = |m: &Member| -> Option<String> {
+        match &m.ty {
+            TypeRef::Object(t) if !m.occurrence.is_list() && !polymorphic.contains(t) => {
+                Some(t.clone())
+            }
+            _ => None,
+        }
+    };
+    let mut edges: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for o in objects.iter() {
+        for m in &o.members {
+            if m.occurrence == Occurrence::Ignored {
+                continue;
+            }
+            if let Some(t) = held_by_value(m) {
+                edges.entry(o.name.clone()).or_default().push(t);
             }
         }
     }
-
-    // 4. Managed objects.
-    let mut mo_bases: BTreeMap<&str, Option<&str>> = BTreeMap::new();
-    for (name, (kind, block)) in &types {
-        if !matches!(kind, Kind::ManagedObject) {
-            continue;
+    let reaches = |from: &str, to: &str| -> bool {
+        let mut stack = vec![from];
+        let mut seen = BTreeSet::new();
+        while let Some(n) = stack.pop() {
+            if n == to {
+                return true;
+            }
+            if seen.insert(n) {
+                if let Some(next) = edges.get(n) {
+                    stack.extend(next.iter().map(String::as_str));
+                }
+            }
         }
+        false
+    };
+    for o in objects.iter_mut() {
+        let owner = o.name.clone();
+        for m in o.members.iter_mut() {
+            m.recursive = held_by_value(m).is_some_and(|t| reaches(&t, &owner));
+        }
+        for m in o.own_members.iter_mut() {
+            m.recursive = held_by_value(m).is_some_and(|t| reaches(&t, &owner));
+        }
+    }
+}
+
+/// Marks the objects that have an empty value: every member optional, a list, or of a type that
+/// has one (primitives and references have one; enums, `AnyType` and polymorphic values do not).
+/// A fixpoint, since objects contain objects.
+fn mark_defaultable(objects: &mut [Object]) {
+    let polymorphic: BTreeSet<String> = objects
+        .iter()
+        .filter(|o| o.is_polymorphic())
+        .map(|o| o.name.clone())
+        .collect();
+    let mut defaultable: BTreeSet<String> = objects.iter().map(|o| o.name.clone()).collect();
+    loop {
+        let before = defaultable.len();
+        for o in objects.iter() {
+            let ok = o.members.iter().all(|m| match m.occurrence {
+                Occurrence::Required => match &m.ty {
+                    TypeRef::Primitive(_) | TypeRef::ManagedObjectReference => true,
+                    TypeRef::AnyType | TypeRef::Enum(_) => false,
+                    TypeRef::Object(t) => !polymorphic.contains(t) && defaultable.contains(t),
+                },
+                _ => true,
+            });
+            if !ok {
+                defaultable.remove(&o.name);
+            }
+        }
+        if defaultable.len() == before {
+            break;
+        }
+    }
+    for o in objects.iter_mut() {
+        o.defaultable = defaultable.contains(&o.name);
+    }
+}
+
+/// Phase 4: managed objects with their properties, inherited first (cycles reported and left
+/// out).
+fn build_managed_objects(index: &Index<'_>, diags: &mut Diagnostics) -> Vec<ManagedObject> {
+    let mut mo_bases: BTreeMap<&str, Option<&str>> = BTreeMap::new();
+    for (name, block) in index.of_kind(Kind::ManagedObject) {
         let base = match &block.extends {
             None => None,
-            Some(b) => match types.get(b.text.as_str()) {
+            Some(b) => match index.types.get(b.text.as_str()) {
                 Some((Kind::ManagedObject, _)) => Some(b.text.as_str()),
                 Some(_) => {
                     diags.push(b.location, format!("`{}` is not a managed object; a managed object can only extend a managed object", b.text));
@@ -579,7 +748,7 @@ pub(crate) fn build(blocks: &[Block], diags: &mut Diagnostics) -> Model {
         mo_bases.insert(name, base);
         for suffix in ["Ref", "Properties"] {
             let generated = format!("{name}{suffix}");
-            if let Some((_, other)) = types.get(generated.as_str()) {
+            if let Some((_, other)) = index.types.get(generated.as_str()) {
                 diags.push(
                     other.name.location,
                     format!(
@@ -591,43 +760,20 @@ pub(crate) fn build(blocks: &[Block], diags: &mut Diagnostics) -> Model {
     }
     let mut managed_objects = Vec::new();
     for name in mo_bases.keys() {
-        let mut chain = vec![*name];
-        let mut current = *name;
-        let mut cyclic = false;
-        while let Some(Some(base)) = mo_bases.get(current) {
-            if chain.contains(base) {
-                cyclic = true;
-                if *base == *name {
-                    let block = types[name].1;
-                    let mut shown = chain.clone();
-                    shown.push(base);
-                    diags.push(
-                        block
-                            .extends
-                            .as_ref()
-                            .map_or(block.location, |t| t.location),
-                        format!("extends cycle: {}", shown.join(" -> ")),
-                    );
-                }
-                break;
-            }
-            chain.push(base);
-            current = base;
-        }
-        if cyclic {
+        let Some(chain) = managed_object_chain(index, &mo_bases, name, diags) else {
             continue;
-        }
+        };
+        let block = index.types[name].1;
         let mut properties = Vec::new();
         for mo in chain.iter().rev() {
-            properties.extend(resolve_members(
-                &types[mo].1.members,
-                &mut Diagnostics::default(),
-            ));
+            properties.extend(
+                index.resolve_members(&index.types[mo].1.members, &mut Diagnostics::default()),
+            );
         }
         // Report unresolved types once, from the declaring block.
-        resolve_members(&types[name].1.members, diags);
+        index.resolve_members(&block.members, diags);
         check_member_names(name, &properties, "property", diags);
-        for p in &types[name].1.members {
+        for p in &block.members {
             if matches!(ident::field_name(&p.name.text).as_str(), "obj" | "other") {
                 diags.push(
                     p.name.location,
@@ -644,109 +790,65 @@ pub(crate) fn build(blocks: &[Block], diags: &mut Diagnostics) -> Model {
             properties,
         });
     }
+    managed_objects
+}
 
-    // 5. Methods.
-    let service_content = object_blocks.get("ServiceContent").map(|_| {
-        objects
-            .iter()
-            .find(|o| o.name == "ServiceContent")
-            .map(|o| o.members.clone())
-            .unwrap_or_default()
-    });
-    let mut out_methods = Vec::new();
-    for (name, block) in &methods {
-        let mut this = None;
-        let mut saw_this = false;
-        let mut params = Vec::new();
-        for line in &block.members {
-            let pname = line.name.text.as_str();
-            if let Some(rest) = pname.strip_prefix("_this") {
-                if saw_this {
-                    diags.push(
-                        line.name.location,
-                        format!("method `{name}` has more than one `_this` parameter"),
-                    );
-                    continue;
-                }
-                saw_this = true;
-                if line.ty.text != "ManagedObjectReference"
-                    || line.occurrence != Occurrence::Required
-                {
-                    diags.push(line.ty.location, "`_this` must be declared `ManagedObjectReference _this r` (or `_this:<ServiceContent member>`)");
-                }
-                if rest.is_empty() {
-                    this = Some(This::Caller);
-                } else if let Some(member) = rest.strip_prefix(':') {
-                    let col = line.name.location.col + 6;
-                    let at = Location::new(line.name.location.line, col);
-                    match &service_content {
-                        None => diags.push(at, format!("`_this:{member}` needs a data object `ServiceContent`, which the input does not define")),
-                        Some(members) => match members.iter().find(|m| m.name == member) {
-                            Some(m) if m.ty == TypeRef::ManagedObjectReference && !m.occurrence.is_list() => {
-                                this = Some(This::ServiceContent { member: member.to_string(), optional: m.occurrence != Occurrence::Required });
-                            }
-                            Some(_) => diags.push(at, format!("`_this:{member}`: ServiceContent member `{member}` is not a single ManagedObjectReference")),
-                            None => diags.push(at, format!("`_this:{member}` names no ServiceContent member")),
-                        },
-                    }
-                } else {
-                    diags.push(line.name.location, format!("malformed `_this` parameter `{pname}`: expected `_this` or `_this:<ServiceContent member>`"));
-                }
-                continue;
-            }
-            if let Some(ty) = resolve(&line.ty, diags) {
-                params.push(Member {
-                    name: pname.to_string(),
-                    ty,
-                    occurrence: line.occurrence,
-                    location: line.name.location,
-                });
-            }
-        }
-        check_member_names(name, &params, "parameter", diags);
-        for p in &params {
-            if matches!(
-                ident::field_name(&p.name).as_str(),
-                "transport"
-                    | "service_content"
-                    | "this"
-                    | "soap_body"
-                    | "soap_request"
-                    | "soap_response"
-            ) {
+/// `name` and its bases, nearest first; `None` (reported when `name` starts it) on a cycle.
+fn managed_object_chain<'b>(
+    index: &Index<'b>,
+    mo_bases: &BTreeMap<&'b str, Option<&'b str>>,
+    name: &'b str,
+    diags: &mut Diagnostics,
+) -> Option<Vec<&'b str>> {
+    let mut chain = vec![name];
+    let mut current = name;
+    while let Some(Some(base)) = mo_bases.get(current) {
+        if chain.contains(base) {
+            if *base == name {
+                let block = index.types[name].1;
+                let mut shown = chain.clone();
+                shown.push(base);
                 diags.push(
-                    p.location,
-                    format!(
-                        "parameter name `{}` collides with a generated stub argument",
-                        p.name
-                    ),
+                    block
+                        .extends
+                        .as_ref()
+                        .map_or(block.location, |t| t.location),
+                    format!("extends cycle: {}", shown.join(" -> ")),
                 );
             }
+            return None;
         }
-        let returns = match &block.returns {
-            None => None,
-            Some((ty, occ, _)) => resolve(ty, diags).map(|t| (t, *occ)),
-        };
-        let Some(this) = this else {
-            if saw_this {
-                continue; // the `_this` line's own problem is already reported
-            }
-            diags.push(block.name.location, format!("method `{name}` has no `_this` parameter: add `ManagedObjectReference _this r` or `ManagedObjectReference _this:<ServiceContent member> r`"));
-            continue;
-        };
-        out_methods.push(Method {
-            name: name.to_string(),
-            this,
-            params,
-            returns,
+        chain.push(base);
+        current = base;
+    }
+    Some(chain)
+}
+
+/// Phase 5: methods, `_this` bound to the caller or to a ServiceContent member.
+fn build_methods(index: &Index<'_>, objects: &[Object], diags: &mut Diagnostics) -> Vec<Method> {
+    let service_content = index
+        .types
+        .get("ServiceContent")
+        .filter(|(kind, _)| matches!(kind, Kind::Object))
+        .map(|_| {
+            objects
+                .iter()
+                .find(|o| o.name == "ServiceContent")
+                .map(|o| o.members.clone())
+                .unwrap_or_default()
         });
+    let mut out = Vec::new();
+    for (name, block) in &index.methods {
+        if let Some(method) = build_method(index, name, block, service_content.as_deref(), diags) {
+            out.push(method);
+        }
     }
     let mut fn_names: BTreeMap<String, &str> = BTreeMap::new();
-    for m in &out_methods {
+    for m in &out {
         let f = ident::field_name(&m.name);
         if let Some(other) = fn_names.get(&f) {
             diags.push(
-                methods[m.name.as_str()].name.location,
+                index.methods[m.name.as_str()].name.location,
                 format!(
                     "methods `{other}` and `{}` both map to the Rust function `{f}`",
                     m.name
@@ -756,12 +858,123 @@ pub(crate) fn build(blocks: &[Block], diags: &mut Diagnostics) -> Model {
             fn_names.insert(f, &m.name);
         }
     }
+    out
+}
 
-    Model {
-        enums,
-        objects,
-        managed_objects,
-        methods: out_methods,
+/// One method; `None` when it has no usable `_this` (reported).
+fn build_method(
+    index: &Index<'_>,
+    name: &str,
+    block: &Block,
+    service_content: Option<&[Member]>,
+    diags: &mut Diagnostics,
+) -> Option<Method> {
+    let mut this = None;
+    let mut saw_this = false;
+    let mut params = Vec::new();
+    for line in &block.members {
+        let pname = line.name.text.as_str();
+        if let Some(rest) = pname.strip_prefix("_this") {
+            if saw_this {
+                diags.push(
+                    line.name.location,
+                    format!("method `{name}` has more than one `_this` parameter"),
+                );
+                continue;
+            }
+            saw_this = true;
+            this = bind_this(line, rest, service_content, diags);
+            continue;
+        }
+        if let Some(ty) = index.resolve(&line.ty, diags) {
+            params.push(Member {
+                name: pname.to_string(),
+                ty,
+                occurrence: line.occurrence,
+                location: line.name.location,
+                recursive: false,
+            });
+        }
+    }
+    check_member_names(name, &params, "parameter", diags);
+    for p in &params {
+        if matches!(
+            ident::field_name(&p.name).as_str(),
+            "transport"
+                | "service_content"
+                | "this"
+                | "soap_body"
+                | "soap_request"
+                | "soap_response"
+        ) {
+            diags.push(
+                p.location,
+                format!(
+                    "parameter name `{}` collides with a generated stub argument",
+                    p.name
+                ),
+            );
+        }
+    }
+    let returns = match &block.returns {
+        None => None,
+        Some((ty, occ, _)) => index.resolve(ty, diags).map(|t| (t, *occ)),
+    };
+    let Some(this) = this else {
+        if !saw_this {
+            diags.push(block.name.location, format!("method `{name}` has no `_this` parameter: add `ManagedObjectReference _this r` or `ManagedObjectReference _this:<ServiceContent member> r`"));
+        } // else the `_this` line's own problem is already reported
+        return None;
+    };
+    Some(Method {
+        name: name.to_string(),
+        this,
+        params,
+        returns,
+    })
+}
+
+/// Binds a `_this` line (`rest` is what follows `_this`): the caller's object, or a single
+/// ManagedObjectReference member of ServiceContent.
+fn bind_this(
+    line: &MemberLine,
+    rest: &str,
+    service_content: Option<&[Member]>,
+    diags: &mut Diagnostics,
+) -> Option<This> {
+    if line.ty.text != "ManagedObjectReference" || line.occurrence != Occurrence::Required {
+        diags.push(line.ty.location, "`_this` must be declared `ManagedObjectReference _this r` (or `_this:<ServiceContent member>`)");
+    }
+    if rest.is_empty() {
+        return Some(This::Caller);
+    }
+    let Some(member) = rest.strip_prefix(':') else {
+        diags.push(line.name.location, format!("malformed `_this` parameter `{}`: expected `_this` or `_this:<ServiceContent member>`", line.name.text));
+        return None;
+    };
+    let at = Location::new(line.name.location.line, line.name.location.col + 6);
+    let Some(members) = service_content else {
+        diags.push(at, format!("`_this:{member}` needs a data object `ServiceContent`, which the input does not define"));
+        return None;
+    };
+    match members.iter().find(|m| m.name == member) {
+        Some(m) if m.ty == TypeRef::ManagedObjectReference && !m.occurrence.is_list() => {
+            Some(This::ServiceContent {
+                member: member.to_string(),
+                optional: m.occurrence != Occurrence::Required,
+            })
+        }
+        Some(_) => {
+            diags.push(at, format!("`_this:{member}`: ServiceContent member `{member}` is not a single ManagedObjectReference"));
+            None
+        }
+        None => {
+            diags.push(
+                at,
+                format!("`_this:{member}` names no ServiceContent member"),
+            );
+            None
+        }
     }
 }
 

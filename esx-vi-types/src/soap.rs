@@ -6,8 +6,11 @@
 
 use std::fmt;
 
-use crate::runtime::{DecodeError, Element, Reader, XmlRead, XSD_NAMESPACE, XSI_NAMESPACE};
-use crate::AnyMethodFault;
+use crate::runtime::{
+    DecodeError, Element, Reader, Writer, XmlRead, XmlWrite, XSD_NAMESPACE, XSI_NAMESPACE,
+};
+use crate::transport::{SoapRequest, SoapResponse, Transport};
+use crate::{AnyMethodFault, ManagedObjectReference};
 
 /// The SOAP 1.1 envelope namespace.
 pub const SOAP_ENVELOPE_NAMESPACE: &str = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -27,6 +30,37 @@ pub fn envelope(body: &str) -> String {
     out.push_str(body);
     out.push_str("</soapenv:Body></soapenv:Envelope>");
     out
+}
+
+/// The request of a method stub: `<method xmlns="urn:vim25">`, `_this`, then the parameters by
+/// wire name in wire order (absent optional ones write nothing, lists one element per item).
+pub fn request(
+    method: &'static str,
+    this: &ManagedObjectReference,
+    params: &[(&str, &dyn XmlWrite)],
+) -> SoapRequest {
+    let mut body = Writer::new();
+    body.start_method(method);
+    body.member(this, "_this");
+    for (name, value) in params {
+        body.member(*value, name);
+    }
+    body.end(method);
+    SoapRequest {
+        method,
+        body: body.finish(),
+    }
+}
+
+/// Sends a method stub's request; the transport's failure becomes [`MethodError::Transport`].
+pub async fn call<T: Transport>(
+    transport: &T,
+    request: SoapRequest,
+) -> Result<SoapResponse, MethodError<T::Error>> {
+    transport
+        .send(request)
+        .await
+        .map_err(MethodError::Transport)
 }
 
 /// A SOAP fault: the server's error, with its typed detail when there is one.

@@ -1,18 +1,30 @@
 //! The hand-written XML runtime under the generated code: reading, writing, primitives, unknowns.
 //!
-//! Generated types only sequence calls into this module, so namespaces, `xsi:type`, escaping,
-//! unknown elements and error paths are handled (and tested) once, here.
+//! Generated types only list their members, values and subtypes and sequence calls into this
+//! module, so namespaces, `xsi:type`, escaping, unknown elements and error paths are handled (and
+//! tested) once, here. The glue every generated type of a family shares is in `macros`-defined
+//! one-line invocations (`wire_enum!`, `data_object!`, `polymorphic!`...), generic code in `any`
+//! (`AnyValue` and the polymorphic `Any` enums) and object-safe slots ([`ReadSlot`],
+//! [`PropertySlot`]) that keep a member from costing a generic function.
 
+mod any;
+mod macros;
 mod reader;
 mod values;
 mod writer;
+
+pub use any::{read_polymorphic, write_polymorphic, FromAnyValue, MembersOf, Polymorphic};
+pub(crate) use macros::{
+    any_value_variants, data_object, from_subtype, managed_object_ref, polymorphic,
+    properties_from_object_content, upcast_ref, wire_enum,
+};
 
 pub use reader::{
     element_path, DecodeError, Element, Reader, MAX_DEPTH, VIM25_NAMESPACE, XSD_NAMESPACE,
     XSI_NAMESPACE,
 };
 pub use values::{Binary, DateTime, ManagedObjectReference};
-pub use writer::{escape_into, Writer};
+pub use writer::{escape_into, Tag, Writer};
 
 use std::fmt;
 
@@ -27,39 +39,45 @@ pub type ReadFn<T> = fn(&mut Reader<'_>, &Element<'_>) -> Result<T, DecodeError>
 
 /// A type written as an XML element.
 pub trait XmlWrite {
-    /// Writes the value as the element `name`, with `xsi:type` when given (a subtype, or a value
-    /// in an `xsd:anyType` slot).
-    fn write_xml(&self, w: &mut Writer, name: &str, xsi_type: Option<&str>);
+    /// Writes the value as the element `tag` (with its `xsi:type` when it has one: a subtype, or a
+    /// value in an `xsd:anyType` slot).
+    fn write_xml(&self, w: &mut Writer, tag: Tag<'_>);
 }
 
-/// Where a member's values accumulate while its element's children are read: `Option` keeps
-/// the last value of a single member, `Vec` collects a list member.
-pub trait Slot {
-    /// The member's value type.
-    type Item: XmlRead;
-    /// Stores one value.
-    fn put(&mut self, value: Self::Item);
+/// Where one member's values accumulate while its element's children are read (see
+/// [`Reader::read_members`]): `Option` keeps the last value of a single member, `Vec` collects a
+/// list member. Object safe, so a generated reader lists its members as `&mut dyn ReadSlot`
+/// without a generic call per member.
+pub trait ReadSlot {
+    /// Reads one value from `e` (whose start tag was just read) and stores it.
+    fn read_slot(&mut self, r: &mut Reader<'_>, e: &Element<'_>) -> Result<(), DecodeError>;
 }
 
-impl<T: XmlRead> Slot for Option<T> {
-    type Item = T;
-    fn put(&mut self, value: T) {
-        *self = Some(value);
+// The slots and readers below match on results instead of using `?`, which would add two
+// generic instances per member type (`Try::branch`, `FromResidual`) to the generated crate.
+
+impl<T: XmlRead> ReadSlot for Option<T> {
+    fn read_slot(&mut self, r: &mut Reader<'_>, e: &Element<'_>) -> Result<(), DecodeError> {
+        match T::read_xml(r, e) {
+            Ok(value) => {
+                *self = Some(value);
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
     }
 }
 
-impl<T: XmlRead> Slot for Vec<T> {
-    type Item = T;
-    fn put(&mut self, value: T) {
-        self.push(value);
+impl<T: XmlRead> ReadSlot for Vec<T> {
+    fn read_slot(&mut self, r: &mut Reader<'_>, e: &Element<'_>) -> Result<(), DecodeError> {
+        match T::read_xml(r, e) {
+            Ok(value) => {
+                self.push(value);
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
     }
-}
-
-/// Conversion from a dynamically typed value (a `DynamicProperty.val`), giving the value back
-/// when its type does not fit.
-pub trait FromAnyValue: Sized {
-    /// Converts `value`, or returns it unchanged.
-    fn from_any_value(value: crate::AnyValue) -> Result<Self, crate::AnyValue>;
 }
 
 /// A value of a subtype this version does not know (its `xsi:type` names no known subtype): its
@@ -75,10 +93,10 @@ pub struct UnknownSubtype<B> {
 }
 
 impl<B> XmlWrite for UnknownSubtype<B> {
-    fn write_xml(&self, w: &mut Writer, name: &str, _xsi_type: Option<&str>) {
-        w.start(name, Some(&self.type_name));
+    fn write_xml(&self, w: &mut Writer, tag: Tag<'_>) {
+        w.start(Tag::typed(tag.name, &self.type_name));
         w.raw(&self.raw);
-        w.end(name);
+        w.end(tag.name);
     }
 }
 
@@ -99,11 +117,11 @@ impl XmlRead for UnknownValue {
 }
 
 impl XmlWrite for UnknownValue {
-    fn write_xml(&self, w: &mut Writer, name: &str, _xsi_type: Option<&str>) {
+    fn write_xml(&self, w: &mut Writer, tag: Tag<'_>) {
         let type_name = (!self.type_name.is_empty()).then_some(self.type_name.as_str());
-        w.start(name, type_name);
+        w.start(tag.with_type(type_name));
         w.raw(&self.raw);
-        w.end(name);
+        w.end(tag.name);
     }
 }
 
@@ -128,21 +146,33 @@ impl fmt::Display for WrongObjectType {
 
 impl std::error::Error for WrongObjectType {}
 
+/// A typed field of a generated property struct (`Option<T>`), filled from a retrieved value.
+/// Object safe, so a generated property struct picks the field by name without a generic call
+/// per property.
+pub trait PropertySlot {
+    /// Stores `value` if its type fits, or gives it back.
+    fn set(&mut self, value: crate::AnyValue) -> Result<(), crate::AnyValue>;
+}
+
+impl<T: FromAnyValue> PropertySlot for Option<T> {
+    fn set(&mut self, value: crate::AnyValue) -> Result<(), crate::AnyValue> {
+        *self = Some(T::from_any_value(value)?);
+        Ok(())
+    }
+}
+
 /// Stores a retrieved property value in its typed field. A value of a type this version does not
 /// know (`AnyValue::Unknown`) goes to `other` instead, so a newer server does not break the
 /// conversion; a known type that does not fit is an error naming the object and the property.
-pub fn set_property<T: FromAnyValue, O: fmt::Display>(
-    field: &mut Option<T>,
+pub fn set_property(
+    field: &mut dyn PropertySlot,
     other: &mut std::collections::BTreeMap<String, crate::AnyValue>,
-    obj: Option<&O>,
+    obj: Option<&ManagedObjectReference>,
     property: &str,
     value: crate::AnyValue,
 ) -> Result<(), DecodeError> {
-    match T::from_any_value(value) {
-        Ok(typed) => {
-            *field = Some(typed);
-            Ok(())
-        }
+    match field.set(value) {
+        Ok(()) => Ok(()),
         Err(unknown @ crate::AnyValue::Unknown(_)) => {
             other.insert(property.to_string(), unknown);
             Ok(())
@@ -171,6 +201,6 @@ pub fn read_document<T: XmlRead>(xml: &[u8]) -> Result<T, DecodeError> {
 /// and `xsd` namespaces on it.
 pub fn write_document<T: XmlWrite + ?Sized>(value: &T, name: &str) -> String {
     let mut w = Writer::document();
-    value.write_xml(&mut w, name, None);
+    value.write_xml(&mut w, Tag::new(name));
     w.finish()
 }

@@ -307,31 +307,52 @@ impl<'a> Reader<'a> {
         &mut self,
         e: &Element<'_>,
     ) -> Result<Box<T>, DecodeError> {
-        T::read_xml(self, e).map(Box::new)
+        // A plain match rather than `map(Box::new)`: two fewer generic instances per type.
+        match T::read_xml(self, e) {
+            Ok(value) => Ok(Box::new(value)),
+            Err(error) => Err(error),
+        }
     }
 
-    /// Reads one value of `T` from `e` into a field slot (`Option` for single members, `Vec`
-    /// for lists).
-    pub fn read_into<S: super::Slot>(
+    /// Reads the children of `e` (up to its end tag) into the slots of a data object's members,
+    /// found by element name; a child no member names is skipped.
+    pub fn read_members(
         &mut self,
-        e: &Element<'_>,
-        slot: &mut S,
+        _e: &Element<'_>,
+        members: &mut [(&str, &mut dyn super::ReadSlot)],
     ) -> Result<(), DecodeError> {
-        let value = <S::Item as super::XmlRead>::read_xml(self, e)?;
-        slot.put(value);
+        while let Some(child) = self.next_child()? {
+            let name = child.local_name();
+            match members
+                .iter_mut()
+                .find(|(member, _)| member.as_bytes() == name)
+            {
+                Some((_, slot)) => slot.read_slot(self, &child)?,
+                None => self.skip(&child)?,
+            }
+        }
         Ok(())
     }
 
     /// Every child element of `e` read as a `T` (an `ArrayOfX` value).
-    pub fn read_array<T: super::XmlRead>(
+    pub fn read_list<T: super::XmlRead>(&mut self, e: &Element<'_>) -> Result<Vec<T>, DecodeError> {
+        let mut items: Vec<T> = Vec::new();
+        match self.read_items(e, &mut items) {
+            Ok(()) => Ok(items),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Reads every child element of `e` into `items`.
+    fn read_items(
         &mut self,
         _e: &Element<'_>,
-    ) -> Result<Vec<T>, DecodeError> {
-        let mut items = Vec::new();
+        items: &mut dyn super::ReadSlot,
+    ) -> Result<(), DecodeError> {
         while let Some(child) = self.next_child()? {
-            items.push(T::read_xml(self, &child)?);
+            items.read_slot(self, &child)?;
         }
-        Ok(items)
+        Ok(())
     }
 
     /// The value of a required member, or an error naming it.
@@ -341,7 +362,17 @@ impl<'a> Reader<'a> {
         value: Option<T>,
         name: &str,
     ) -> Result<T, DecodeError> {
-        value.ok_or_else(|| self.error_at(e.offset, format!("missing required element <{name}>")))
+        match value {
+            Some(value) => Ok(value),
+            None => Err(self.missing(e, name)),
+        }
+    }
+
+    /// The error for a required member `name` missing from `e` (out of line: it is the rare path
+    /// of every required member's check).
+    #[cold]
+    fn missing(&self, e: &Element<'_>, name: &str) -> DecodeError {
+        self.error_at(e.offset, format!("missing required element <{name}>"))
     }
 
     /// Reads a value of a subtype this version does not know: the base members it carries and its

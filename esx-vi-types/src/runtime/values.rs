@@ -6,7 +6,7 @@ use std::fmt;
 
 use base64::Engine as _;
 
-use super::{DecodeError, Element, FromAnyValue, Reader, Writer, XmlRead, XmlWrite};
+use super::{DecodeError, Element, FromAnyValue, ReadFn, Reader, Tag, Writer, XmlRead, XmlWrite};
 use crate::AnyValue;
 
 /// An `xsd:dateTime`, kept as the text the server sent (`2024-05-01T12:00:00.123Z`) and written
@@ -111,10 +111,10 @@ impl XmlRead for ManagedObjectReference {
 }
 
 impl XmlWrite for ManagedObjectReference {
-    fn write_xml(&self, w: &mut Writer, name: &str, xsi_type: Option<&str>) {
-        w.start_with_type_attribute(name, xsi_type, &self.r#type);
+    fn write_xml(&self, w: &mut Writer, tag: Tag<'_>) {
+        w.start_with_type_attribute(tag, &self.r#type);
         w.text(&self.value);
-        w.end(name);
+        w.end(tag.name);
     }
 }
 
@@ -125,14 +125,14 @@ impl XmlRead for String {
 }
 
 impl XmlWrite for String {
-    fn write_xml(&self, w: &mut Writer, name: &str, xsi_type: Option<&str>) {
-        w.text_element(name, xsi_type, self);
+    fn write_xml(&self, w: &mut Writer, tag: Tag<'_>) {
+        w.text_element(tag, self);
     }
 }
 
 impl XmlWrite for str {
-    fn write_xml(&self, w: &mut Writer, name: &str, xsi_type: Option<&str>) {
-        w.text_element(name, xsi_type, self);
+    fn write_xml(&self, w: &mut Writer, tag: Tag<'_>) {
+        w.text_element(tag, self);
     }
 }
 
@@ -151,8 +151,8 @@ impl XmlRead for bool {
 }
 
 impl XmlWrite for bool {
-    fn write_xml(&self, w: &mut Writer, name: &str, xsi_type: Option<&str>) {
-        w.text_element(name, xsi_type, if *self { "true" } else { "false" });
+    fn write_xml(&self, w: &mut Writer, tag: Tag<'_>) {
+        w.text_element(tag, if *self { "true" } else { "false" });
     }
 }
 
@@ -170,8 +170,8 @@ macro_rules! integer {
         }
 
         impl XmlWrite for $t {
-            fn write_xml(&self, w: &mut Writer, name: &str, xsi_type: Option<&str>) {
-                w.text_element(name, xsi_type, &self.to_string());
+            fn write_xml(&self, w: &mut Writer, tag: Tag<'_>) {
+                w.text_element(tag, &self.to_string());
             }
         }
     )*};
@@ -204,7 +204,7 @@ impl XmlRead for f64 {
 }
 
 impl XmlWrite for f64 {
-    fn write_xml(&self, w: &mut Writer, name: &str, xsi_type: Option<&str>) {
+    fn write_xml(&self, w: &mut Writer, tag: Tag<'_>) {
         let text: Cow<'_, str> = if self.is_nan() {
             "NaN".into()
         } else if self.is_infinite() {
@@ -216,7 +216,7 @@ impl XmlWrite for f64 {
         } else {
             format!("{self:?}").into()
         };
-        w.text_element(name, xsi_type, &text);
+        w.text_element(tag, &text);
     }
 }
 
@@ -227,8 +227,8 @@ impl XmlRead for DateTime {
 }
 
 impl XmlWrite for DateTime {
-    fn write_xml(&self, w: &mut Writer, name: &str, xsi_type: Option<&str>) {
-        w.text_element(name, xsi_type, &self.0);
+    fn write_xml(&self, w: &mut Writer, tag: Tag<'_>) {
+        w.text_element(tag, &self.0);
     }
 }
 
@@ -244,9 +244,9 @@ impl XmlRead for Binary {
 }
 
 impl XmlWrite for Binary {
-    fn write_xml(&self, w: &mut Writer, name: &str, xsi_type: Option<&str>) {
+    fn write_xml(&self, w: &mut Writer, tag: Tag<'_>) {
         let text = base64::engine::general_purpose::STANDARD.encode(&self.0);
-        w.text_element(name, xsi_type, &text);
+        w.text_element(tag, &text);
     }
 }
 
@@ -257,42 +257,44 @@ impl<T: XmlRead> XmlRead for Box<T> {
 }
 
 impl<T: XmlWrite + ?Sized> XmlWrite for Box<T> {
-    fn write_xml(&self, w: &mut Writer, name: &str, xsi_type: Option<&str>) {
-        (**self).write_xml(w, name, xsi_type)
+    fn write_xml(&self, w: &mut Writer, tag: Tag<'_>) {
+        (**self).write_xml(w, tag)
     }
 }
 
 impl<T: XmlWrite + ?Sized> XmlWrite for &T {
-    fn write_xml(&self, w: &mut Writer, name: &str, xsi_type: Option<&str>) {
-        (**self).write_xml(w, name, xsi_type)
+    fn write_xml(&self, w: &mut Writer, tag: Tag<'_>) {
+        (**self).write_xml(w, tag)
     }
 }
 
 /// Absent values write nothing.
 impl<T: XmlWrite> XmlWrite for Option<T> {
-    fn write_xml(&self, w: &mut Writer, name: &str, xsi_type: Option<&str>) {
+    fn write_xml(&self, w: &mut Writer, tag: Tag<'_>) {
         if let Some(value) = self {
-            value.write_xml(w, name, xsi_type);
+            value.write_xml(w, tag);
         }
     }
 }
 
 /// A list writes one element per item, all with the member's name.
 impl<T: XmlWrite> XmlWrite for [T] {
-    fn write_xml(&self, w: &mut Writer, name: &str, xsi_type: Option<&str>) {
+    fn write_xml(&self, w: &mut Writer, tag: Tag<'_>) {
         for item in self {
-            item.write_xml(w, name, xsi_type);
+            item.write_xml(w, tag);
         }
     }
 }
 
 impl<T: XmlWrite> XmlWrite for Vec<T> {
-    fn write_xml(&self, w: &mut Writer, name: &str, xsi_type: Option<&str>) {
-        self.as_slice().write_xml(w, name, xsi_type)
+    fn write_xml(&self, w: &mut Writer, tag: Tag<'_>) {
+        for item in self {
+            item.write_xml(w, tag);
+        }
     }
 }
 
-macro_rules! from_any_value {
+macro_rules! primitive_any_value {
     ($($t:ty => $single:ident, $array:ident;)*) => {$(
         impl FromAnyValue for $t {
             fn from_any_value(value: AnyValue) -> Result<Self, AnyValue> {
@@ -314,7 +316,7 @@ macro_rules! from_any_value {
     )*};
 }
 
-from_any_value! {
+primitive_any_value! {
     String => String, ArrayOfString;
     bool => Boolean, ArrayOfBoolean;
     i8 => Byte, ArrayOfByte;
@@ -336,8 +338,53 @@ impl FromAnyValue for Vec<AnyValue> {
     }
 }
 
-impl<T: FromAnyValue> FromAnyValue for Box<T> {
-    fn from_any_value(value: AnyValue) -> Result<Self, AnyValue> {
-        T::from_any_value(value).map(Box::new)
-    }
-}
+/// The readers of the `AnyValue` variants of the primitives, managed object references and
+/// `ArrayOfAnyType`, by `xsi:type` local name, sorted; the generated `AnyValue::READERS` has the
+/// enums and data objects.
+pub(crate) static PRIMITIVE_READERS: &[(&str, ReadFn<AnyValue>)] = &[
+    ("ArrayOfAnyType", |r, e| {
+        Ok(AnyValue::ArrayOfAnyType(r.read_list(e)?))
+    }),
+    ("ArrayOfBase64Binary", |r, e| {
+        Ok(AnyValue::ArrayOfBase64Binary(r.read_list(e)?))
+    }),
+    ("ArrayOfBoolean", |r, e| {
+        Ok(AnyValue::ArrayOfBoolean(r.read_list(e)?))
+    }),
+    ("ArrayOfByte", |r, e| {
+        Ok(AnyValue::ArrayOfByte(r.read_list(e)?))
+    }),
+    ("ArrayOfDateTime", |r, e| {
+        Ok(AnyValue::ArrayOfDateTime(r.read_list(e)?))
+    }),
+    ("ArrayOfDouble", |r, e| {
+        Ok(AnyValue::ArrayOfDouble(r.read_list(e)?))
+    }),
+    ("ArrayOfInt", |r, e| {
+        Ok(AnyValue::ArrayOfInt(r.read_list(e)?))
+    }),
+    ("ArrayOfLong", |r, e| {
+        Ok(AnyValue::ArrayOfLong(r.read_list(e)?))
+    }),
+    ("ArrayOfManagedObjectReference", |r, e| {
+        Ok(AnyValue::ArrayOfManagedObjectReference(r.read_list(e)?))
+    }),
+    ("ArrayOfShort", |r, e| {
+        Ok(AnyValue::ArrayOfShort(r.read_list(e)?))
+    }),
+    ("ArrayOfString", |r, e| {
+        Ok(AnyValue::ArrayOfString(r.read_list(e)?))
+    }),
+    ("ManagedObjectReference", |r, e| {
+        Ok(AnyValue::ManagedObjectReference(r.read(e)?))
+    }),
+    ("base64Binary", |r, e| Ok(AnyValue::Binary(r.read(e)?))),
+    ("boolean", |r, e| Ok(AnyValue::Boolean(r.read(e)?))),
+    ("byte", |r, e| Ok(AnyValue::Byte(r.read(e)?))),
+    ("dateTime", |r, e| Ok(AnyValue::DateTime(r.read(e)?))),
+    ("double", |r, e| Ok(AnyValue::Double(r.read(e)?))),
+    ("int", |r, e| Ok(AnyValue::Int(r.read(e)?))),
+    ("long", |r, e| Ok(AnyValue::Long(r.read(e)?))),
+    ("short", |r, e| Ok(AnyValue::Short(r.read(e)?))),
+    ("string", |r, e| Ok(AnyValue::String(r.read(e)?))),
+];

@@ -6,6 +6,39 @@
 use super::reader::{VIM25_NAMESPACE, XSD_NAMESPACE, XSI_NAMESPACE};
 use super::XmlWrite;
 
+/// The element a value is written as: its name, and the `xsi:type` to write when the value's type
+/// is not the one the schema declares there (a subtype, or a value in an `xsd:anyType` slot).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tag<'a> {
+    /// The element name.
+    pub name: &'a str,
+    /// The `xsi:type` attribute, when one is written.
+    pub xsi_type: Option<&'a str>,
+}
+
+impl<'a> Tag<'a> {
+    /// `<name>`.
+    pub fn new(name: &'a str) -> Self {
+        Tag {
+            name,
+            xsi_type: None,
+        }
+    }
+
+    /// `<name xsi:type="xsi_type">`.
+    pub fn typed(name: &'a str, xsi_type: &'a str) -> Self {
+        Tag {
+            name,
+            xsi_type: Some(xsi_type),
+        }
+    }
+
+    /// The same element with `xsi_type` instead.
+    pub fn with_type(self, xsi_type: Option<&'a str>) -> Self {
+        Tag { xsi_type, ..self }
+    }
+}
+
 /// Builds an XML fragment.
 #[derive(Debug, Default)]
 pub struct Writer {
@@ -53,9 +86,9 @@ impl Writer {
     }
 
     /// `<name>` or `<name xsi:type="T">`.
-    pub fn start(&mut self, name: &str, xsi_type: Option<&str>) {
-        self.open(name);
-        if let Some(t) = xsi_type {
+    pub fn start(&mut self, tag: Tag<'_>) {
+        self.open(tag.name);
+        if let Some(t) = tag.xsi_type {
             self.out.push_str(" xsi:type=\"");
             escape_into(&mut self.out, t, true);
             self.out.push('"');
@@ -64,14 +97,9 @@ impl Writer {
     }
 
     /// `<name type="T">` (a managed object reference), with an optional `xsi:type`.
-    pub fn start_with_type_attribute(
-        &mut self,
-        name: &str,
-        xsi_type: Option<&str>,
-        type_attribute: &str,
-    ) {
-        self.open(name);
-        if let Some(t) = xsi_type {
+    pub fn start_with_type_attribute(&mut self, tag: Tag<'_>, type_attribute: &str) {
+        self.open(tag.name);
+        if let Some(t) = tag.xsi_type {
             self.out.push_str(" xsi:type=\"");
             escape_into(&mut self.out, t, true);
             self.out.push('"');
@@ -83,8 +111,17 @@ impl Writer {
 
     /// A member or parameter `value` as the element `name` (nothing for `None`, one element per
     /// item of a list).
-    pub fn member<T: XmlWrite + ?Sized>(&mut self, value: &T, name: &str) {
-        value.write_xml(self, name, None);
+    pub fn member(&mut self, value: &dyn XmlWrite, name: &str) {
+        value.write_xml(self, Tag::new(name));
+    }
+
+    /// A data object: `<name xsi:type="T">`, each member (by wire name, in wire order), `</name>`.
+    pub fn members(&mut self, tag: Tag<'_>, members: &[(&str, &dyn XmlWrite)]) {
+        self.start(tag);
+        for (member, value) in members {
+            value.write_xml(self, Tag::new(member));
+        }
+        self.end(tag.name);
     }
 
     /// `</name>`.
@@ -105,25 +142,10 @@ impl Writer {
     }
 
     /// `<name xsi:type="T">text</name>`.
-    pub fn text_element(&mut self, name: &str, xsi_type: Option<&str>, text: &str) {
-        self.start(name, xsi_type);
+    pub fn text_element(&mut self, tag: Tag<'_>, text: &str) {
+        self.start(tag);
         self.text(text);
-        self.end(name);
-    }
-
-    /// An `ArrayOfX` value: `<name xsi:type="ArrayOfX"><item>..</item>...</name>`.
-    pub fn array<T: XmlWrite>(
-        &mut self,
-        name: &str,
-        array_type: &str,
-        item_name: &str,
-        items: &[T],
-    ) {
-        self.start(name, Some(array_type));
-        for item in items {
-            item.write_xml(self, item_name, None);
-        }
-        self.end(name);
+        self.end(tag.name);
     }
 
     /// The XML written so far.
