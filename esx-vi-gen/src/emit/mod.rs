@@ -6,10 +6,10 @@
 //! `crate::soap`) does the reading and writing, and one-line runtime macros add the glue every
 //! type of a family shares. Every path is fully qualified so API names never shadow std.
 //!
-//! One module per family of generated items, each its own section of the output: [`enums`],
-//! [`object`] (data objects), [`any`] (the `Any*` enums of polymorphic types and their member
-//! traits), [`managed`] (typed references and property structs), [`value`] (`AnyValue`) and
-//! [`methods`].
+//! One module per family of generated items, each its own section of the output: `enums`,
+//! `object` (data objects), `any` (the `Any*` enums of polymorphic types and their member
+//! traits), `managed` (typed references and property structs), `value` (`AnyValue`) and
+//! `methods`.
 
 mod any;
 mod enums;
