@@ -335,20 +335,20 @@ impl<'a> Reader<'a> {
     }
 
     /// Every child element of `e` read as a `T` (an `ArrayOfX` value).
-    pub fn read_list<T: super::XmlRead>(&mut self, e: &Element<'_>) -> Result<Vec<T>, DecodeError> {
+    pub fn read_list<T: super::XmlRead>(
+        &mut self,
+        _e: &Element<'_>,
+    ) -> Result<Vec<T>, DecodeError> {
         let mut items: Vec<T> = Vec::new();
-        match self.read_items(e, &mut items) {
+        match self.read_items(&mut items) {
             Ok(()) => Ok(items),
             Err(error) => Err(error),
         }
     }
 
-    /// Reads every child element of `e` into `items`.
-    fn read_items(
-        &mut self,
-        _e: &Element<'_>,
-        items: &mut dyn super::ReadSlot,
-    ) -> Result<(), DecodeError> {
+    /// Reads every child element of the element being read into `items` (one generic-free loop
+    /// for every list type).
+    fn read_items(&mut self, items: &mut dyn super::ReadSlot) -> Result<(), DecodeError> {
         while let Some(child) = self.next_child()? {
             items.read_slot(self, &child)?;
         }
