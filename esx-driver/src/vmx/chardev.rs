@@ -158,6 +158,19 @@ pub(crate) fn read_parallel(vmx: &Entries<'_>, port: u32) -> Result<Option<Chr>,
     }))
 }
 
+/// Checks a serial or parallel port index against the number of ports VMware offers and returns
+/// it with the `serialN`/`parallelN` key prefix (libvirt's range message, `Kind port index N out
+/// of [0..MAX] range`).
+fn port_prefix(kind: &str, key: &str, port: u32, ports: u32) -> Result<(u32, String), Error> {
+    if port >= ports {
+        return Err(Error::Domain(format!(
+            "{kind} port index {port} out of [0..{}] range",
+            ports - 1
+        )));
+    }
+    Ok((port, format!("{key}{port}")))
+}
+
 /// Appends the entries of every serial port to `out`. `skip_null` leaves ports of type `null`
 /// out instead of refusing them (an existing file keeps its own entries for such a port).
 pub(crate) fn write_serials(
@@ -167,14 +180,7 @@ pub(crate) fn write_serials(
     out: &mut Vec<(String, String)>,
 ) -> Result<(), Error> {
     for serial in serials {
-        let port = serial.target_port;
-        if port >= SERIAL_PORTS {
-            return Err(Error::Domain(format!(
-                "Serial port index {port} out of [0..{}] range",
-                SERIAL_PORTS - 1
-            )));
-        }
-        let prefix = format!("serial{port}");
+        let (port, prefix) = port_prefix("Serial", "serial", serial.target_port, SERIAL_PORTS)?;
         if matches!(serial.source, ChrSource::Null) && skip_null {
             continue;
         }
@@ -250,14 +256,8 @@ pub(crate) fn write_parallels(
     out: &mut Vec<(String, String)>,
 ) -> Result<(), Error> {
     for parallel in parallels {
-        let port = parallel.target_port;
-        if port >= PARALLEL_PORTS {
-            return Err(Error::Domain(format!(
-                "Parallel port index {port} out of [0..{}] range",
-                PARALLEL_PORTS - 1
-            )));
-        }
-        let prefix = format!("parallel{port}");
+        let (port, prefix) =
+            port_prefix("Parallel", "parallel", parallel.target_port, PARALLEL_PORTS)?;
         let mut put = |name: &str, value: String| out.push((join(&prefix, name), value));
         put(".present", "true".to_owned());
         match &parallel.source {
