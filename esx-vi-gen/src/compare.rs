@@ -170,10 +170,7 @@ impl<'r> Comparison<'r> {
         match self.reference_kind(name) {
             None => self.say(
                 at,
-                format!(
-                    "{} `{name}` is not in the reference",
-                    block.kind.keyword()
-                ),
+                format!("{} `{name}` is not in the reference", block.kind.keyword()),
             ),
             Some(kind) if kind != block.kind => self.say(
                 at,
@@ -347,7 +344,12 @@ impl<'r> Comparison<'r> {
             let required = reference_own
                 .iter()
                 .filter(|m| !lines.iter().any(|l| l.name.text == m.name))
-                .filter(|m| matches!(m.occurrence, Occurrence::Required | Occurrence::RequiredList))
+                .filter(|m| {
+                    matches!(
+                        m.occurrence,
+                        Occurrence::Required | Occurrence::RequiredList
+                    )
+                })
                 .count();
             let note = if required > 0 {
                 format!(" ({required} required)")
@@ -360,7 +362,11 @@ impl<'r> Comparison<'r> {
                     "`{owner}` lacks {} {} of the reference{note}, in {}: {}",
                     missing.len(),
                     plural(what, missing.len()),
-                    if what == "property" { "its order" } else { "wire order" },
+                    if what == "property" {
+                        "its order"
+                    } else {
+                        "wire order"
+                    },
                     missing.join(", ")
                 ),
             );
@@ -373,14 +379,16 @@ impl<'r> Comparison<'r> {
         if self.described.contains(ty) || model::is_builtin(ty) {
             return;
         }
-        let where_ = match self.reference_kind(ty) {
-            Some(kind) => format!("the reference describes it as {}", kind_name(kind)),
-            None => "the reference does not describe it either".to_string(),
-        };
-        self.say(
-            line.ty.location,
-            format!("type `{ty}` is not described in this input; {where_}"),
-        );
+        // A type neither describes is no disagreement (the generator's notes list it).
+        if let Some(kind) = self.reference_kind(ty) {
+            self.say(
+                line.ty.location,
+                format!(
+                    "type `{ty}` is not described in this input; the reference describes it as {}",
+                    kind_name(kind)
+                ),
+            );
+        }
     }
 
     fn method(&mut self, block: &Block, reference: &model::Method) {

@@ -73,7 +73,11 @@ fn run(args: &Args) -> Result<(), Failure> {
                 println!(
                     "{name}: {} disagreement{} with {reference_name}",
                     found.diagnostics().len(),
-                    if found.diagnostics().len() == 1 { "" } else { "s" }
+                    if found.diagnostics().len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    }
                 );
                 return Err(Failure::Disagrees);
             }

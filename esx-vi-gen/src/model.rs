@@ -1032,7 +1032,10 @@ pub fn service_content_member_of_type(ty: &str) -> Option<String> {
         ("HostLocalAccountManager", "accountManager"),
         ("HostSnmpSystem", "snmpSystem"),
         ("VirtualMachineProvisioningChecker", "vmProvisioningChecker"),
-        ("VirtualMachineCompatibilityChecker", "vmCompatibilityChecker"),
+        (
+            "VirtualMachineCompatibilityChecker",
+            "vmCompatibilityChecker",
+        ),
         ("DistributedVirtualSwitchManager", "dvSwitchManager"),
         ("ProfileComplianceManager", "complianceManager"),
         ("VcenterVStorageObjectManager", "vStorageObjectManager"),
