@@ -1,8 +1,8 @@
 //! The validated API model: resolved types, inheritance, ordered members, bound `_this`.
 //!
 //! The model knows only the API (no text, no Rust). Everything in it is checked: every type
-//! reference resolves, inheritance is acyclic, names are unique. Collections are sorted by name
-//! so the emitted code is deterministic.
+//! reference resolves (an ignored member's type may be undescribed: a note), inheritance is
+//! acyclic, names are unique. Collections are sorted by name so the emitted code is deterministic.
 
 use std::collections::{BTreeMap, BTreeSet};
 

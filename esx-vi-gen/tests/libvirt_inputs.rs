@@ -226,3 +226,26 @@ fn esx_vi_types_builds_from_each_libvirt_input() {
         );
     }
 }
+
+/// Mangled inputs (lines dropped, doubled or cut) compared with their original give a report or an
+/// error, never a panic.
+#[test]
+fn against_mangled_inputs_never_panics() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let reference = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let lines: Vec<&str> = reference.lines().collect();
+        for i in 0..lines.len() {
+            let mut dropped = lines.clone();
+            dropped.remove(i);
+            let mut doubled = lines.clone();
+            doubled.insert(i, lines[i]);
+            let mut cut = lines.clone();
+            cut[i] = &lines[i][..lines[i].len() / 2];
+            for text in [dropped.join("\n"), doubled.join("\n"), cut.join("\n")] {
+                let _ = esx_vi_gen::check_against(&text, "a.input", &reference, "ref.input");
+                let _ = esx_vi_gen::check_against(&reference, "ref.input", &text, "a.input");
+            }
+        }
+    }
+}
