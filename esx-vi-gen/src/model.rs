@@ -988,7 +988,7 @@ fn bind_this(
         return None;
     };
     let found = members.iter().find(|m| m.name == member).or_else(|| {
-        // libvirt's inputs before 2011 name the managed object type (`_this:PerformanceManager`)
+        // libvirt's older inputs name the managed object type (`_this:PerformanceManager`)
         // where later ones name the ServiceContent member (`_this:perfManager`).
         let by_type = service_content_member_of_type(member)?;
         let m = members.iter().find(|m| m.name == by_type)?;
