@@ -1,4 +1,5 @@
-//! Diagnostics: every problem in an input file as `PATH:LINE:COL: message`, all of them at once.
+//! Diagnostics: every problem in an input file as `PATH:LINE:COL: message`, all of them at once,
+//! and the notes about an input that is accepted (`PATH:LINE:COL: note: message`).
 
 use std::fmt;
 
@@ -85,13 +86,70 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Collects diagnostics while a pass runs.
+/// What an accepted input says that a reader may want to know: an ignored member whose type the
+/// input does not describe, libvirt's older `_this:<Type>` spelling. Printed one
+/// `PATH:LINE:COL: note: message` per line, sorted by position.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Notes {
+    path: String,
+    notes: Vec<Diagnostic>,
+}
+
+impl Notes {
+    pub(crate) fn new(path: &str, mut notes: Vec<Diagnostic>) -> Self {
+        notes.sort_by_key(|d| d.location);
+        notes.dedup();
+        Notes {
+            path: path.to_string(),
+            notes,
+        }
+    }
+
+    /// The individual notes, sorted by position.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.notes
+    }
+
+    /// Whether there is nothing to say.
+    pub fn is_empty(&self) -> bool {
+        self.notes.is_empty()
+    }
+}
+
+impl fmt::Display for Notes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.notes.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(
+                f,
+                "{}:{}:{}: note: {}",
+                self.path, d.location.line, d.location.col, d.message
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Collects diagnostics while a pass runs: errors, which refuse the input, and notes, which do
+/// not.
 #[derive(Debug, Default)]
-pub(crate) struct Diagnostics(pub(crate) Vec<Diagnostic>);
+pub(crate) struct Diagnostics {
+    pub(crate) errors: Vec<Diagnostic>,
+    pub(crate) notes: Vec<Diagnostic>,
+}
 
 impl Diagnostics {
     pub(crate) fn push(&mut self, location: Location, message: impl Into<String>) {
-        self.0.push(Diagnostic {
+        self.errors.push(Diagnostic {
+            location,
+            message: message.into(),
+        });
+    }
+
+    pub(crate) fn note(&mut self, location: Location, message: impl Into<String>) {
+        self.notes.push(Diagnostic {
             location,
             message: message.into(),
         });

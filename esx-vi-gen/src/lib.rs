@@ -4,13 +4,15 @@
 //! validated, sorted API model) and [`emit`] (model to formatted Rust). Names are converted in one
 //! place, [`ident`]. Every problem is reported as `PATH:LINE:COL: message`.
 
+pub mod compare;
 pub mod emit;
 pub mod error;
 pub mod ident;
 pub mod model;
 pub mod parse;
 
-pub use error::{Diagnostic, Error, Location};
+pub use compare::{check_against, Disagreements};
+pub use error::{Diagnostic, Error, Location, Notes};
 pub use model::Model;
 
 /// The input name used by [`generate`] and [`validate`] in messages and the `@generated` header.
@@ -20,13 +22,19 @@ pub const DEFAULT_INPUT_NAME: &str = "esx_vi_generator.input";
 ///
 /// `input_name` is what error messages call the input (usually its path).
 pub fn validate_named(input: &str, input_name: &str) -> Result<Model, Error> {
+    validate_with_notes(input, input_name).map(|(model, _)| model)
+}
+
+/// [`validate_named`], also returning the notes about an accepted input (what `--verbose`
+/// prints): ignored members whose types the input does not describe, libvirt's older spellings.
+pub fn validate_with_notes(input: &str, input_name: &str) -> Result<(Model, Notes), Error> {
     let mut diags = error::Diagnostics::default();
     let blocks = parse::parse(input, &mut diags);
     let model = model::build(&blocks, &mut diags);
-    if diags.0.is_empty() {
-        Ok(model)
+    if diags.errors.is_empty() {
+        Ok((model, Notes::new(input_name, diags.notes)))
     } else {
-        Err(Error::new(input_name, diags.0))
+        Err(Error::new(input_name, diags.errors))
     }
 }
 
@@ -38,8 +46,15 @@ pub fn validate(input: &str) -> Result<Model, Error> {
 /// Generates the Rust source for an input; `input_name` appears in messages and in the
 /// `@generated` header.
 pub fn generate_named(input: &str, input_name: &str) -> Result<String, Error> {
-    let model = validate_named(input, input_name)?;
-    emit::emit(&model, input_name).map_err(|message| Error::internal(input_name, message))
+    generate_with_notes(input, input_name).map(|(code, _)| code)
+}
+
+/// [`generate_named`], also returning the notes about the input (see [`validate_with_notes`]).
+pub fn generate_with_notes(input: &str, input_name: &str) -> Result<(String, Notes), Error> {
+    let (model, notes) = validate_with_notes(input, input_name)?;
+    let code =
+        emit::emit(&model, input_name).map_err(|message| Error::internal(input_name, message))?;
+    Ok((code, notes))
 }
 
 /// Generates the Rust source for an input as sections, one per family of generated items (see

@@ -1,8 +1,8 @@
 //! The validated API model: resolved types, inheritance, ordered members, bound `_this`.
 //!
 //! The model knows only the API (no text, no Rust). Everything in it is checked: every type
-//! reference resolves, inheritance is acyclic, names are unique. Collections are sorted by name
-//! so the emitted code is deterministic.
+//! reference resolves (an ignored member's type may be undescribed: a note), inheritance is
+//! acyclic, names are unique. Collections are sorted by name so the emitted code is deterministic.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -80,6 +80,10 @@ pub enum TypeRef {
     Enum(String),
     /// A data object of the input (or the built-in `MethodFault`).
     Object(String),
+    /// The type of an ignored (`i`) member that the input does not describe (libvirt's own
+    /// input names such types, e.g. `MissingProperty missingSet i`). Only ignored members have
+    /// it, and ignored members are never generated.
+    Undescribed(String),
 }
 
 /// A member of a data object or managed object, or a method parameter.
@@ -214,6 +218,11 @@ const BUILTIN_NAMES: [&str; 12] = [
     "ManagedObjectReference",
     "MethodFault",
 ];
+
+/// Whether `name` is a built-in type (`String`, `AnyType`, `ManagedObjectReference`, ...).
+pub fn is_builtin(name: &str) -> bool {
+    BUILTIN_NAMES.contains(&name)
+}
 
 /// Names the generator itself defines next to the input's types.
 const RESERVED_NAMES: [&str; 7] = [
@@ -355,12 +364,32 @@ impl<'b> Index<'b> {
         }
     }
 
-    /// Resolves member lines; a line whose type does not resolve is reported and left out.
+    /// Whether `name` is a built-in type or a block of the input.
+    fn is_described(&self, name: &str) -> bool {
+        is_builtin(name) || self.types.contains_key(name)
+    }
+
+    /// Resolves member lines; a line whose type does not resolve is reported and left out. An
+    /// ignored member's type need not be described: that is a note, not an error, since the
+    /// member is skipped on the wire and never generated.
     fn resolve_members(&self, lines: &[MemberLine], diags: &mut Diagnostics) -> Vec<Member> {
         lines
             .iter()
             .filter_map(|line| {
-                let ty = self.resolve(&line.ty, diags)?;
+                let ty = if line.occurrence == Occurrence::Ignored
+                    && !self.is_described(&line.ty.text)
+                {
+                    diags.note(
+                        line.ty.location,
+                        format!(
+                            "ignored member `{}` has the type `{}`, which this input does not describe; the member is skipped when read and never generated",
+                            line.name.text, line.ty.text
+                        ),
+                    );
+                    TypeRef::Undescribed(line.ty.text.clone())
+                } else {
+                    self.resolve(&line.ty, diags)?
+                };
                 Some(Member {
                     name: line.name.text.clone(),
                     ty,
@@ -708,7 +737,8 @@ fn mark_defaultable(objects: &mut [Object]) {
             let ok = o.members.iter().all(|m| match m.occurrence {
                 Occurrence::Required => match &m.ty {
                     TypeRef::Primitive(_) | TypeRef::ManagedObjectReference => true,
-                    TypeRef::AnyType | TypeRef::Enum(_) => false,
+                    // An undescribed type is only ever ignored, never required.
+                    TypeRef::AnyType | TypeRef::Enum(_) | TypeRef::Undescribed(_) => false,
                     TypeRef::Object(t) => !polymorphic.contains(t) && defaultable.contains(t),
                 },
                 _ => true,
@@ -957,10 +987,23 @@ fn bind_this(
         diags.push(at, format!("`_this:{member}` needs a data object `ServiceContent`, which the input does not define"));
         return None;
     };
-    match members.iter().find(|m| m.name == member) {
+    let found = members.iter().find(|m| m.name == member).or_else(|| {
+        // libvirt's older inputs name the managed object type (`_this:PerformanceManager`)
+        // where later ones name the ServiceContent member (`_this:perfManager`).
+        let by_type = service_content_member_of_type(member)?;
+        let m = members.iter().find(|m| m.name == by_type)?;
+        diags.note(
+            at,
+            format!(
+                "`_this:{member}` names the managed object type (libvirt's older spelling): bound to ServiceContent member `{by_type}`; write `_this:{by_type}`"
+            ),
+        );
+        Some(m)
+    });
+    match found {
         Some(m) if m.ty == TypeRef::ManagedObjectReference && !m.occurrence.is_list() => {
             Some(This::ServiceContent {
-                member: member.to_string(),
+                member: m.name.clone(),
                 optional: m.occurrence != Occurrence::Required,
             })
         }
@@ -976,6 +1019,39 @@ fn bind_this(
             None
         }
     }
+}
+
+/// The ServiceContent member that holds the one object of managed object type `ty`: the type
+/// name with a lower-case first letter (`SessionManager` -> `sessionManager`), except where the
+/// vSphere API names the member otherwise.
+pub fn service_content_member_of_type(ty: &str) -> Option<String> {
+    const IRREGULAR: [(&str, &str); 13] = [
+        ("Folder", "rootFolder"),
+        ("OptionManager", "setting"),
+        ("PerformanceManager", "perfManager"),
+        ("HostLocalAccountManager", "accountManager"),
+        ("HostSnmpSystem", "snmpSystem"),
+        ("VirtualMachineProvisioningChecker", "vmProvisioningChecker"),
+        (
+            "VirtualMachineCompatibilityChecker",
+            "vmCompatibilityChecker",
+        ),
+        ("DistributedVirtualSwitchManager", "dvSwitchManager"),
+        ("ProfileComplianceManager", "complianceManager"),
+        ("VcenterVStorageObjectManager", "vStorageObjectManager"),
+        ("HostSpecificationManager", "hostSpecManager"),
+        ("CryptoManagerKmip", "cryptoManager"),
+        (
+            "VirtualMachineGuestCustomizationManager",
+            "guestCustomizationManager",
+        ),
+    ];
+    if let Some((_, member)) = IRREGULAR.iter().find(|(t, _)| *t == ty) {
+        return Some((*member).to_string());
+    }
+    let mut chars = ty.chars();
+    let first = chars.next().filter(char::is_ascii_uppercase)?;
+    Some(first.to_ascii_lowercase().to_string() + chars.as_str())
 }
 
 fn check_member_names(owner: &str, members: &[Member], what: &str, diags: &mut Diagnostics) {

@@ -65,3 +65,82 @@ fn check_prints_a_summary() {
         "{stdout}"
     );
 }
+
+/// `--verbose` prints the notes of an accepted input on standard error, `note:` after the place.
+#[test]
+fn verbose_prints_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("old.input");
+    std::fs::write(
+        &input,
+        "object ObjectContent\n    ManagedObjectReference obj r\n    MissingProperty missingSet i\nend\n",
+    )
+    .unwrap();
+    let quiet = bin().arg("--check").arg(&input).output().unwrap();
+    assert!(quiet.status.success());
+    assert!(quiet.stderr.is_empty());
+    let verbose = bin().args(["--check", "-v"]).arg(&input).output().unwrap();
+    assert!(verbose.status.success());
+    assert_eq!(
+        String::from_utf8(verbose.stderr).unwrap(),
+        format!(
+            "{}:3:5: note: ignored member `missingSet` has the type `MissingProperty`, which this input does not describe; the member is skipped when read and never generated\n",
+            input.display()
+        )
+    );
+}
+
+/// `--check --against`: exit 0 when the input agrees, 3 with the disagreements on standard output,
+/// 1 when the reference is invalid; `--against` needs `--check`.
+#[test]
+fn check_against_exit_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let reference = dir.path().join("ref.input");
+    std::fs::write(&reference, "object O\n    String a r\n    Int b o\nend\n").unwrap();
+    let input = dir.path().join("old.input");
+    std::fs::write(&input, "object O\n    String a r\nend\n").unwrap();
+    let same = bin()
+        .arg("--check")
+        .arg(&reference)
+        .arg("--against")
+        .arg(&reference)
+        .output()
+        .unwrap();
+    assert_eq!(same.status.code(), Some(0));
+    assert!(String::from_utf8(same.stdout)
+        .unwrap()
+        .ends_with(&format!("agrees with {}\n", reference.display())));
+    let old = bin()
+        .arg("--check")
+        .arg(&input)
+        .arg("--against")
+        .arg(&reference)
+        .output()
+        .unwrap();
+    assert_eq!(old.status.code(), Some(3));
+    let stdout = String::from_utf8(old.stdout).unwrap();
+    assert!(
+        stdout.contains(&format!(
+            "{}:1:8: `O` lacks 1 member of the reference, in wire order: b o\n",
+            input.display()
+        )),
+        "{stdout}"
+    );
+    std::fs::write(&reference, "object O\n").unwrap();
+    let invalid = bin()
+        .arg("--check")
+        .arg(&input)
+        .arg("--against")
+        .arg(&reference)
+        .output()
+        .unwrap();
+    assert_eq!(invalid.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&invalid.stderr).contains("unterminated block"));
+    let usage = bin()
+        .arg(&input)
+        .arg("--against")
+        .arg(&reference)
+        .output()
+        .unwrap();
+    assert_eq!(usage.status.code(), Some(2));
+}

@@ -137,6 +137,9 @@ impl Ctx<'_> {
                 let i = type_ident(o);
                 quote!(crate::#i)
             }
+            TypeRef::Undescribed(_) => {
+                unreachable!("only ignored members have undescribed types, and they have no field")
+            }
         }
     }
 
