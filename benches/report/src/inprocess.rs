@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use esx_driver::domain::{format_domain_xml, parse_domain_xml, FormatOptions};
 use esx_driver::vmx::{domain_to_vmx, vmx_to_domain, OfflineContext, VmxFile};
 use esx_tests::raw::RawSoap;
-use esx_tests::{SimOptions, Simulator};
+use esx_tests::Simulator;
 use esx_vi_types::{soap, RetrieveResult, VirtualMachineProperties};
 
 use crate::measure::median;
@@ -128,13 +128,15 @@ fn files(dir: &Path, extension: &str) -> Result<Vec<Vec<u8>>, String> {
         .collect()
 }
 
-/// MB/s of decoding one real `RetrievePropertiesEx` answer of `vms` VMs of an ESX host (name,
+/// MB/s of decoding one real `RetrievePropertiesEx` answer of the `vms` VMs of `sim` (name,
 /// power state, UUIDs and `summary.config`): the envelope into `ObjectContent`s, and further
 /// into typed `VirtualMachineProperties`.
-pub(crate) fn soap_decode(vms: usize, runs: usize) -> Result<Vec<Throughput>, String> {
-    let sim = Simulator::start(SimOptions::esx().vms(vms).page_size(1_000_000))
-        .map_err(|e| format!("cannot start the simulator: {e}"))?;
-    let mut soap = RawSoap::login(&sim);
+pub(crate) fn soap_decode(
+    sim: &Simulator,
+    vms: usize,
+    runs: usize,
+) -> Result<Vec<Throughput>, String> {
+    let mut soap = RawSoap::login(sim);
     let view = soap.container_view("VirtualMachine");
     let body = soap
         .retrieve_view(

@@ -119,7 +119,7 @@ fn run(args: Args) -> Result<(), String> {
     let results = scenarios::run_all(&args.settings, &args.tools)?;
     let inprocess = page::InProcess {
         vmx: inprocess::vmx_conversion(&args.tools.root, args.settings.runs)?,
-        decode: inprocess::soap_decode(args.settings.large, args.settings.runs)?,
+        decode: results.decode.clone(),
     };
     if args.smoke {
         if std::env::var("CI").is_ok_and(|v| v == "true") && !results.skipped.is_empty() {

@@ -58,11 +58,11 @@ pub(crate) fn write(
     let mut md = String::new();
     let large = settings.large;
     let esx_max = settings.vm_counts.iter().copied().max().unwrap_or(0);
-    let target_esx = settings
-        .vm_counts
-        .contains(&2_000)
-        .then_some(2_000)
-        .unwrap_or(esx_max);
+    let target_esx = if settings.vm_counts.contains(&2_000) {
+        2_000
+    } else {
+        esx_max
+    };
 
     let _ = writeln!(md, "# Benchmarks\n");
     let _ = writeln!(

@@ -10,6 +10,7 @@ use esx_tests::proxy::FaultProxy;
 use esx_tests::raw::{envelope, moref, RawSoap};
 use esx_tests::{SimOptions, Simulator};
 
+use crate::inprocess::{self, Throughput};
 use crate::measure::{self, median};
 use crate::peers::{self, Peer, Target, Tools};
 
@@ -65,6 +66,8 @@ pub(crate) struct Results {
     pub(crate) calls: Vec<CallCount>,
     /// Median wall time of `start` and `destroy`, whole processes: (peer, verb, time).
     pub(crate) lifecycle: Vec<(Peer, &'static str, Duration)>,
+    /// SOAP decode speed on the largest ESX host's answer.
+    pub(crate) decode: Vec<Throughput>,
 }
 
 /// Runs the process scenarios with every peer this machine has.
@@ -99,6 +102,9 @@ pub(crate) fn run_all(settings: &Settings, tools: &Tools) -> Result<Results, Str
         }
         if vms == settings.vm_counts[0] {
             results.lifecycle = lifecycle(&sim, settings.runs, tools)?;
+        }
+        if vms == settings.large {
+            results.decode = inprocess::soap_decode(&sim, vms, settings.runs)?;
         }
     }
 
