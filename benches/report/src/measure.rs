@@ -1,5 +1,5 @@
 //! Runs one program as a whole process and measures what the page reports of it: wall time from
-//! spawn to exit and peak resident memory (`wait4`'s `ru_maxrss`, this child alone).
+//! spawn to exit and peak resident memory (GNU time's `%M`, the program alone).
 
 use std::fs::File;
 use std::path::Path;
@@ -22,15 +22,35 @@ pub(crate) fn run(command: &mut Command, stdout_file: &Path) -> Result<Sample, S
     let err_path = stdout_file.with_extension("stderr");
     let err = File::create(&err_path)
         .map_err(|e| format!("cannot create {}: {e}", err_path.display()))?;
+    // The peak RSS comes from GNU time, which forks the program from its own small process:
+    // wait4 on a child spawned from here would report at least this process's own peak, which
+    // Linux hands down through the vfork that spawns it.
+    let rss_path = stdout_file.with_extension("rss");
+    let mut timed = Command::new("/usr/bin/time");
+    timed
+        .args(["-f", "%M", "-o"])
+        .arg(&rss_path)
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => timed.env(key, value),
+            None => timed.env_remove(key),
+        };
+    }
     let start = Instant::now();
-    let child = command
+    let child = timed
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
         .spawn()
         .map_err(|e| format!("cannot start {command:?}: {e}"))?;
-    let (status, peak_rss_kib) = wait_with_usage(child.id())?;
+    let (status, _) = wait_with_usage(child.id())?;
     let wall = start.elapsed();
+    let peak_rss_kib = std::fs::read_to_string(&rss_path)
+        .ok()
+        .and_then(|text| text.lines().last().and_then(|l| l.trim().parse().ok()))
+        .unwrap_or(0);
     let stdout = std::fs::read(stdout_file).unwrap_or_default();
     if status != 0 {
         let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
