@@ -45,7 +45,7 @@ pub(crate) fn run(command: &mut Command, stdout_file: &Path) -> Result<Sample, S
         .stderr(err)
         .spawn()
         .map_err(|e| format!("cannot start {command:?}: {e}"))?;
-    let (status, _) = wait_with_usage(child.id())?;
+    let status = wait_for(child.id())?;
     let wall = start.elapsed();
     let peak_rss_kib = std::fs::read_to_string(&rss_path)
         .ok()
@@ -74,26 +74,22 @@ pub(crate) fn run(command: &mut Command, stdout_file: &Path) -> Result<Sample, S
     })
 }
 
-/// Waits for the child `pid` and returns its wait status and peak RSS in KiB. `wait4` reports
-/// the resources of that one child, which `std::process::Child::wait` does not expose.
-fn wait_with_usage(pid: u32) -> Result<(i32, u64), String> {
+/// Waits for the child `pid` (spawned, never waited for through `Child`) and returns its wait
+/// status.
+fn wait_for(pid: u32) -> Result<i32, String> {
     let pid = libc::pid_t::try_from(pid).map_err(|_| format!("process id {pid} out of range"))?;
     let mut status: libc::c_int = 0;
-    // SAFETY: an all-zero rusage is a valid value that wait4 overwrites.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     loop {
-        // SAFETY: both pointers are valid for writes for the duration of the call.
-        let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        // SAFETY: `status` is valid for writes for the duration of the call.
+        let rc = unsafe { libc::waitpid(pid, &mut status, 0) };
         if rc == pid {
-            break;
+            return Ok(status);
         }
         let error = std::io::Error::last_os_error();
         if error.kind() != std::io::ErrorKind::Interrupted {
             return Err(format!("waiting for process {pid}: {error}"));
         }
     }
-    // Linux reports ru_maxrss in KiB.
-    Ok((status, u64::try_from(usage.ru_maxrss).unwrap_or(0)))
 }
 
 /// The median of `values` (the lower middle one for an even count); `None` when empty.
