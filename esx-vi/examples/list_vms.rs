@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! cargo run -p esx-vi --example list_vms -- --url https://esx.example.com --user root \
-//!     --password secret [--no-verify | --thumbprint AA:BB:... | --cacert ca.pem] [--page-size 100]
+//!     --password secret [--no-verify | --thumbprint AA:BB:... | --cacert ca.pem] [--page-size N]
 //! ```
 //!
 //! The password may also come from the `ESX_PASSWORD` environment variable.
@@ -37,9 +37,9 @@ struct Args {
     /// Trust the CA certificates of this PEM file in addition to the system's.
     #[arg(long)]
     cacert: Option<std::path::PathBuf>,
-    /// Objects per RetrievePropertiesEx page.
-    #[arg(long, default_value_t = esx_vi::options::DEFAULT_PAGE_SIZE)]
-    page_size: u32,
+    /// The most objects per RetrievePropertiesEx page (default: as many as the server sends).
+    #[arg(long)]
+    page_size: Option<u32>,
 }
 
 fn main() -> ExitCode {
@@ -68,9 +68,10 @@ fn main() -> ExitCode {
 
 /// Everything to print, built in full before printing so that a failure prints nothing else.
 async fn run(args: Args) -> Result<String, String> {
-    let mut options = ConnectOptions::new()
-        .credentials(Credentials::new(args.user, args.password))
-        .page_size(args.page_size);
+    let mut options = ConnectOptions::new().credentials(Credentials::new(args.user, args.password));
+    if let Some(page_size) = args.page_size {
+        options = options.page_size(page_size);
+    }
     if args.no_verify {
         options = options.no_verify();
     } else if let Some(thumbprint) = &args.thumbprint {

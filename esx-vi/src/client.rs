@@ -43,7 +43,7 @@ struct Inner {
     http: HttpTransport,
     service_instance: ManagedObjectReference,
     service_content: ServiceContent,
-    page_size: u32,
+    page_size: Option<u32>,
     credentials: Mutex<Option<Credentials>>,
     session: Mutex<Option<UserSession>>,
     /// Serializes logins, so that concurrent callers who all saw an expired session share one.
@@ -220,8 +220,8 @@ impl Client {
         self.inner.http.base_url()
     }
 
-    /// How many objects a property-collector page asks for.
-    pub fn page_size(&self) -> u32 {
+    /// The most objects a property-collector page asks for; `None`: as many as the server sends.
+    pub fn page_size(&self) -> Option<u32> {
         self.inner.page_size
     }
 

@@ -9,8 +9,6 @@ use crate::tls::{Thumbprint, TlsVerification};
 
 /// The default number of SOAP requests a client keeps in flight at once.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 8;
-/// The default number of objects a property-collector page asks for (vCenter's own page size).
-pub const DEFAULT_PAGE_SIZE: u32 = 100;
 /// The default limit on establishing a connection (TCP and TLS handshake): a host that does not
 /// answer is reported in seconds, not minutes.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
@@ -32,7 +30,7 @@ pub struct ConnectOptions {
     pub(crate) request_timeout: Duration,
     pub(crate) user_agent: String,
     pub(crate) max_in_flight: usize,
-    pub(crate) page_size: u32,
+    pub(crate) page_size: Option<u32>,
     pub(crate) max_response_size: u64,
     pub(crate) credentials: Option<Credentials>,
 }
@@ -46,7 +44,7 @@ impl Default for ConnectOptions {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             user_agent: concat!("esx-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
-            page_size: DEFAULT_PAGE_SIZE,
+            page_size: None,
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             credentials: None,
         }
@@ -55,8 +53,8 @@ impl Default for ConnectOptions {
 
 impl ConnectOptions {
     /// The defaults: TLS verified against the system roots, no proxy, 15 s connect timeout,
-    /// 5 min request timeout, 8 requests in flight, pages of 100 objects, responses of at most
-    /// 256 MiB, no login.
+    /// 5 min request timeout, 8 requests in flight, pages as large as the server chooses,
+    /// responses of at most 256 MiB, no login.
     pub fn new() -> Self {
         Self::default()
     }
@@ -142,9 +140,13 @@ impl ConnectOptions {
         self
     }
 
-    /// How many objects one `RetrievePropertiesEx` page asks for (at least 1).
+    /// Caps the objects of one `RetrievePropertiesEx` page (`maxObjects`, at least 1).
+    ///
+    /// Without a cap (the default, as govmomi and pyvmomi do) the server chooses: an ESX host
+    /// answers a whole inventory at once, vCenter pages by itself. Either way the client follows
+    /// the server's tokens, so a cap only trades round trips for memory per page.
     pub fn page_size(mut self, page_size: u32) -> Self {
-        self.page_size = page_size.max(1);
+        self.page_size = Some(page_size.max(1));
         self
     }
 }

@@ -206,8 +206,8 @@ impl Client {
         }
     }
 
-    /// Streams the objects matching `specs` page by page: memory stays bounded by one page of
-    /// the configured page size however large the inventory. A stream dropped before its end
+    /// Streams the objects matching `specs` page by page: memory stays bounded by one page (the
+    /// server's, or the configured page size) however large the inventory. A stream dropped before its end
     /// cancels the server's remaining result set (`CancelRetrievePropertiesEx`) in the background.
     pub fn retrieve_stream(
         &self,
@@ -254,7 +254,9 @@ impl Client {
         specs: &[PropertyFilterSpec],
     ) -> Result<Option<RetrieveResult>, Error> {
         let options = RetrieveOptions {
-            max_objects: Some(i32::try_from(self.page_size()).unwrap_or(i32::MAX)),
+            max_objects: self
+                .page_size()
+                .map(|size| i32::try_from(size).unwrap_or(i32::MAX)),
         };
         methods::retrieve_properties_ex(self, self.service_content(), specs, &options)
             .await

@@ -1,6 +1,6 @@
 //! Paging: retrieval follows RetrievePropertiesEx tokens with ContinueRetrievePropertiesEx, the
-//! client's page size is honoured, typed and streamed results agree, and a listing costs
-//! ceil(N / page size) + 2 SOAP calls.
+//! client's page size is honoured, without one the server's page is taken whole, typed and
+//! streamed results agree, and a listing costs one call per page + 2 SOAP calls.
 
 mod common;
 
@@ -49,6 +49,29 @@ async fn the_server_page_cap_is_followed_too() {
     let before = client.soap_request_count();
     assert_eq!(common::power_states(&client).await.len(), 20);
     assert_eq!(client.soap_request_count() - before, 20u64.div_ceil(7) + 2);
+}
+
+#[tokio::test]
+async fn without_a_page_size_the_server_chooses_the_page() {
+    // 200 VMs in server pages of 150: a client that asked for pages of 100 (the old default)
+    // would need three retrievals; one that leaves maxObjects out needs two.
+    let sim = common::simulator(SimOptions::vpx().vms(100).page_size(150));
+    let client = Client::connect(sim.url(), common::login_options(&sim))
+        .await
+        .expect("connect");
+    assert_eq!(client.page_size(), None);
+    let before = client.soap_request_count();
+    assert_eq!(common::power_states(&client).await.len(), 200);
+    assert_eq!(client.soap_request_count() - before, 2 + 2);
+
+    // An ESX host answers the whole inventory in one page: a listing is three calls.
+    let sim = common::simulator(SimOptions::esx().vms(250).page_size(10_000));
+    let client = Client::connect(sim.url(), common::login_options(&sim))
+        .await
+        .expect("connect");
+    let before = client.soap_request_count();
+    assert_eq!(common::power_states(&client).await.len(), 250);
+    assert_eq!(client.soap_request_count() - before, 3);
 }
 
 #[tokio::test]

@@ -323,9 +323,6 @@ async fn resolve_context(client: &Client, uri: &ConnectUri) -> Result<Arc<HostCo
     }
 }
 
-/// The most objects the driver asks for in one `RetrievePropertiesEx` page.
-pub const RETRIEVE_PAGE_SIZE: u32 = 10_000;
-
 /// Connects and logs in to one server with the URI's TLS and proxy settings. `thumbprint=` pins
 /// the certificate of the URI's own server (`is_uri_host`); the vCenter of `vcenter=` is checked
 /// against the CA file or the system roots instead (or not at all with `no_verify=1`).
@@ -337,12 +334,11 @@ async fn connect_client(
     is_uri_host: bool,
     timeouts: Timeouts,
 ) -> Result<Client> {
-    // A page as large as the server allows: ESX hosts answer a whole inventory at once (so a
-    // listing is one retrieval), vCenter caps pages itself and the client follows its tokens.
+    // No page cap: ESX hosts answer a whole inventory at once (so a listing is one retrieval),
+    // vCenter pages by itself and the client follows its tokens.
     let mut options = ConnectOptions::new()
         .connect_timeout(timeouts.connect)
         .request_timeout(timeouts.call)
-        .page_size(RETRIEVE_PAGE_SIZE)
         .credentials(esx_vi::Credentials::new(
             credentials.user.clone(),
             credentials.password.clone(),
