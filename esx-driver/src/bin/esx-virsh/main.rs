@@ -28,6 +28,7 @@ mod args;
 mod convert;
 mod error;
 mod lookup;
+mod manual;
 mod output;
 mod session;
 mod shell;
@@ -76,6 +77,7 @@ connected_groups! {
     network => Network,
     interface => Interface,
     unsupported => Unsupported,
+    edit => Edit,
 }
 
 /// Manage VMware ESX hosts and vCenter servers the way virsh manages libvirt domains.
@@ -100,12 +102,15 @@ enum Command {
     #[command(flatten)]
     Convert(convert::Command),
     #[command(flatten)]
+    Manual(manual::Command),
+    #[command(flatten)]
     Connected(ConnectedCommand),
 }
 
 fn run(global: &session::GlobalArgs, command: Command) -> Result<String, CommandError> {
     match command {
         Command::Convert(command) => command.run(),
+        Command::Manual(command) => command.run(),
         Command::Connected(command) => session::run(global, command),
     }
 }
