@@ -205,6 +205,7 @@ func run(c *config) error {
 	}
 	debug.SetGCPercent(gc)
 	setVcpuLimits()
+	setScreenshotSupport()
 	if c.model == "vpx" {
 		if c.placement == placeRoundRobin {
 			spreadClusterVMs()

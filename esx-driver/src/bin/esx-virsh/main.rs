@@ -78,6 +78,7 @@ connected_groups! {
     interface => Interface,
     unsupported => Unsupported,
     edit => Edit,
+    screenshot => Screenshot,
 }
 
 /// Manage VMware ESX hosts and vCenter servers the way virsh manages libvirt domains.
