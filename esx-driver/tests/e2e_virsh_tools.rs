@@ -461,3 +461,91 @@ fn migrate_from_an_esx_connection_goes_through_its_vcenter() {
     let names = virsh(&setup.vpx_uri("DC0_C0_H0"), &["list", "--all", "--name"]).ok();
     assert!(!names.contains("mig-web"), "{names}");
 }
+
+fn screenshot_of_a_running_domain(model: Model, vm: &str) {
+    let sim = simulator(model, WireStyle::Xsi);
+    let uri = uri(&sim);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("screen.png");
+    let file_text = file.to_str().unwrap();
+    assert_eq!(
+        virsh(&uri, &["screenshot", vm, file_text]).ok(),
+        format!("Screenshot saved to {file_text}, with type of image/png\n\n")
+    );
+    let png = std::fs::read(&file).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{:?}", &png[..8]);
+    // Written through a temporary file renamed into place: nothing else is left.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+    // Without a file name: DOMAIN-DATE-TIME.png in the current directory.
+    let output = base_command(&uri)
+        .args(["screenshot", vm])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let name = stdout
+        .strip_prefix("Screenshot saved to ")
+        .and_then(|rest| rest.split_once(", with type of image/png\n"))
+        .map(|(name, _)| name.to_owned())
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        name.starts_with(&format!("{vm}-")) && name.ends_with(".png"),
+        "{name}"
+    );
+    assert!(std::fs::read(dir.path().join(&name))
+        .unwrap()
+        .starts_with(b"\x89PNG"));
+
+    // virsh's refusals, word for word.
+    assert_eq!(
+        virsh(&uri, &["screenshot", vm, file_text, "--screen", "1"]).failed(),
+        format!(
+            "error: could not take a screenshot of {vm}\n\
+             error: invalid argument: Screen cannot be selected\n"
+        )
+    );
+    virsh(&uri, &["destroy", vm]).ok();
+    let other = dir.path().join("off.png");
+    assert_eq!(
+        virsh(&uri, &["screenshot", vm, other.to_str().unwrap()]).failed(),
+        format!(
+            "error: could not take a screenshot of {vm}\n\
+             error: Requested operation is not valid: Domain is not powered on\n"
+        )
+    );
+    assert!(!other.exists());
+    assert_eq!(
+        virsh(&uri, &["screenshot", "nosuch", "x.png"]).failed(),
+        "error: failed to get domain 'nosuch'\n"
+    );
+}
+
+#[test]
+fn screenshot_saves_the_console_on_esx() {
+    screenshot_of_a_running_domain(Model::Esx, "ha-host_VM0");
+}
+
+#[test]
+fn screenshot_saves_the_console_on_vcenter() {
+    screenshot_of_a_running_domain(Model::Vpx, "DC0_C0_RP0_VM0");
+}
+
+#[test]
+fn screenshot_needs_the_hosts_capability() {
+    // A host that does not report capability.screenshotSupported (stock vcsim's, which libvirt
+    // refuses the same way).
+    let sim = esx_tests::Simulator::start(
+        SimOptions::new(Model::Esx)
+            .arg("-screenshots=false")
+            .credentials("root", PASSWORD),
+    )
+    .expect("simulator starts");
+    let uri = uri(&sim);
+    assert_eq!(
+        virsh(&uri, &["screenshot", "ha-host_VM0", "x.png"]).failed(),
+        "error: could not take a screenshot of ha-host_VM0\n\
+         error: Requested operation is not valid: Screenshot feature is unsupported\n"
+    );
+}
