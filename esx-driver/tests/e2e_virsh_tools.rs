@@ -549,3 +549,117 @@ fn screenshot_needs_the_hosts_capability() {
          error: Requested operation is not valid: Screenshot feature is unsupported\n"
     );
 }
+
+#[test]
+fn commands_of_drivers_esx_lacks_fail_as_virsh_fails() {
+    let sim = simulator(Model::Esx, WireStyle::Xsi);
+    let uri = uri(&sim);
+    let xml = temp_file("<secret ephemeral='no'/>\n");
+    let file = xml.path().to_str().unwrap();
+    let uuid = "0a81f5b2-8403-7b23-c8d6-21ccc2f80d6f";
+    let unsupported = |call: &str| {
+        format!("error: this function is not supported by the connection driver: {call}\n")
+    };
+    // What virsh 11.3 prints on an ESX connection, line for line.
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec!["secret-define", file],
+            format!("error: Failed to set attributes from {file}\n")
+                + &unsupported("virSecretDefineXML"),
+        ),
+        (
+            vec!["secret-dumpxml", uuid],
+            format!("error: failed to get secret '{uuid}'\n")
+                + &unsupported("virSecretLookupByUUID"),
+        ),
+        (
+            vec!["secret-get-value", "notauuid"],
+            "error: failed to get secret 'notauuid'\n\
+             error: uuidstr in virSecretLookupByUUIDString must be a valid UUID\n"
+                .to_owned(),
+        ),
+        (
+            vec!["secret-set-value", uuid, "--interactive"],
+            format!("error: failed to get secret '{uuid}'\n")
+                + &unsupported("virSecretLookupByUUID"),
+        ),
+        (
+            vec!["secret-list", "--ephemeral"],
+            "error: Failed to count secrets\n".to_owned() + &unsupported("virConnectNumOfSecrets"),
+        ),
+        (
+            vec!["nodedev-create", file],
+            format!("error: Failed to create node device from {file}\n")
+                + &unsupported("virNodeDeviceCreateXML"),
+        ),
+        (
+            vec!["nodedev-define", file],
+            format!("error: Failed to define node device from '{file}'\n")
+                + &unsupported("virNodeDeviceDefineXML"),
+        ),
+        (
+            vec!["nodedev-list", "--cap", "pci"],
+            "error: Failed to count node devices\n".to_owned()
+                + &unsupported("virNodeNumOfDevices"),
+        ),
+        (
+            vec!["nwfilter-define", file],
+            format!("error: Failed to define network filter from {file}\n")
+                + &unsupported("virNWFilterDefineXML"),
+        ),
+        (
+            vec!["nwfilter-edit", "clean-traffic"],
+            "error: failed to get nwfilter 'clean-traffic'\n".to_owned()
+                + &unsupported("virNWFilterLookupByName"),
+        ),
+        (
+            vec!["nwfilter-binding-list"],
+            "error: Failed to list network filter bindings\n".to_owned()
+                + &unsupported("virConnectListAllNWFilterBindings"),
+        ),
+        (
+            vec!["nwfilter-binding-create", file],
+            format!("error: Failed to create network filter from {file}\n")
+                + &unsupported("virNWFilterBindingCreateXML"),
+        ),
+        (
+            vec!["nwfilter-binding-delete", "vnet0"],
+            "error: failed to get nwfilter binding 'vnet0'\n".to_owned()
+                + &unsupported("virNWFilterBindingLookupByPortDev"),
+        ),
+        (
+            vec!["secret-define", "/nonexistent/s.xml"],
+            "error: Failed to open file '/nonexistent/s.xml': No such file or directory\n"
+                .to_owned(),
+        ),
+    ];
+    for (args, expected) in cases {
+        assert_eq!(virsh(&uri, &args).failed(), expected, "{args:?}");
+    }
+    for command in [
+        "nodedev-destroy",
+        "nodedev-dumpxml",
+        "nodedev-detach",
+        "nodedev-reattach",
+        "nodedev-reset",
+        "nodedev-info",
+        "nodedev-undefine",
+        "nodedev-start",
+        "nodedev-autostart",
+    ] {
+        assert_eq!(
+            virsh(&uri, &[command, "pci_0000_00_02_0"]).failed(),
+            "error: Could not find matching device 'pci_0000_00_02_0'\n".to_owned()
+                + &unsupported("virNodeDeviceLookupByName"),
+            "{command}"
+        );
+    }
+    for command in ["nwfilter-dumpxml", "nwfilter-undefine"] {
+        assert_eq!(
+            virsh(&uri, &[command, uuid]).failed(),
+            format!("error: failed to get nwfilter '{uuid}'\n")
+                + &unsupported("virNWFilterLookupByName"),
+            "{command}"
+        );
+    }
+}
