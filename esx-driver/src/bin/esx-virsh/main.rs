@@ -5,7 +5,8 @@
 //! command names, arguments, output and messages; `--json` gives scripts a stable shape for the
 //! list and information commands.
 //!
-//! Commands come in groups, one module each: `convert` works on files without a connection; the
+//! Commands come in groups, one module each: `convert` works on files without a connection,
+//! `manual` prints completion scripts and the man page from the same clap definitions; the
 //! groups registered in `connected_groups!` (`domain`, `lifecycle`, `snapshot`, `host`) run on
 //! a connection that `session` opens from `-c URI` or `LIBVIRT_DEFAULT_URI` and closes after the
 //! command. A group is a clap `Subcommand` enum named `Command` with
@@ -13,8 +14,8 @@
 //! a line in `connected_groups!`. What groups share: `lookup` (arguments that name a domain, and
 //! their lookups), `output` (tables, `Label: value` lists, JSON views), `args` (sizes with units).
 //!
-//! Without a command, `shell` runs virsh's shell: commands one per line from standard input,
-//! all on one connection.
+//! Without a command, `shell` runs virsh's shell on one connection: with line editing and
+//! history on a terminal, else commands one per line from standard input.
 //!
 //! A command returns the text to print or a [`CommandError`]; `main` prints the one on stdout
 //! and turns the other into virsh's `error: ...` lines on stderr with exit status 1 and nothing on

@@ -62,7 +62,17 @@ fn man_page() -> Result<String, CommandError> {
     if let Some(version) = command.get_version() {
         out.extend_from_slice(format!(".SH VERSION\nv{version}\n").as_bytes());
     }
-    into_text(out)
+    Ok(once_each_definition(&into_text(out)?))
+}
+
+/// The page with clap_mangen's string definition (`.ie`/`.el` of `Aq`, written before every
+/// section it renders) kept once, at the top.
+fn once_each_definition(page: &str) -> String {
+    let mut seen = std::collections::HashSet::new();
+    page.lines()
+        .filter(|line| !line.starts_with(".ie ") && !line.starts_with(".el ") || seen.insert(*line))
+        .flat_map(|line| [line, "\n"])
+        .collect()
 }
 
 /// One command's section: its synopsis, description and arguments, their headings made
