@@ -16,6 +16,7 @@ pub mod local_file;
 pub mod options;
 pub mod property;
 pub mod redact;
+mod screen;
 pub mod secret;
 pub mod task;
 pub mod text;
@@ -26,6 +27,7 @@ pub use error::{Error, Report, TransportError};
 pub use files::{ByteRange, DatastorePath, DatastorePathError, TransferProgress};
 pub use inventory::{HostContext, ManagedObjectProperties};
 pub use options::ConnectOptions;
+pub use screen::MAX_SCREENSHOT_SIZE;
 pub use secret::{Credentials, Secret};
 pub use task::{
     AnsweredQuestion, BlockedTask, Choice, Preparation, Question, QuestionError, TaskProgress,

@@ -84,6 +84,7 @@ type config struct {
 	writeVMX         bool
 	exitOnStdinEOF   bool
 	trace            bool
+	screenshots      bool
 }
 
 // taskDurationFor is how long the tasks of a VM run.
@@ -126,6 +127,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.BoolVar(&c.writeVMX, "vmx", true, "write a minimal .vmx for VMs whose .vmx is empty")
 	fs.BoolVar(&c.exitOnStdinEOF, "exit-on-stdin-eof", false, "exit when standard input closes (for test harnesses)")
 	fs.BoolVar(&c.trace, "trace", false, "log SOAP traffic to stderr")
+	fs.BoolVar(&c.screenshots, "screenshots", true, "hosts report capability.screenshotSupported and /screen serves PNGs of powered-on VMs")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -205,6 +207,9 @@ func run(c *config) error {
 	}
 	debug.SetGCPercent(gc)
 	setVcpuLimits()
+	if c.screenshots {
+		setScreenshotSupport()
+	}
 	if c.model == "vpx" {
 		if c.placement == placeRoundRobin {
 			spreadClusterVMs()

@@ -48,6 +48,8 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.control.ServeHTTP(w, r)
 	case strings.HasPrefix(r.URL.Path, "/folder/") || r.URL.Path == "/folder":
 		rt.serveFolder(w, r)
+	case r.URL.Path == "/screen":
+		rt.serveScreen(w, r)
 	case r.Method == http.MethodPost && (r.URL.Path == "/sdk" || r.URL.Path == "/sdk/vimService"):
 		rt.serveSOAP(w, r)
 	default:

@@ -2,13 +2,14 @@
 //! migration between hosts of one vCenter (libvirt's `vpxmigr://` protocol).
 
 use esx_vi::types::{
-    methods, AnyValue, HostCpuIdInfo, HostHardwareSummary, HostSystemProperties,
+    methods, AnyValue, Event, HostCpuIdInfo, HostHardwareSummary, HostSystemProperties,
     VirtualMachineMovePriority,
 };
+use esx_vi::TaskWait;
 
 use super::connection::Connection;
 use super::domain::DomainRef;
-use super::error::{Error, Result};
+use super::error::{DomainKey, Error, Result};
 use crate::uri::MigrationUri;
 
 /// What `virsh nodeinfo` shows.
@@ -75,7 +76,10 @@ fn supports_long_mode(features: &[HostCpuIdInfo]) -> bool {
 }
 
 impl Connection {
-    async fn host_properties(&self, properties: &[&str]) -> Result<HostSystemProperties> {
+    pub(crate) async fn host_properties(
+        &self,
+        properties: &[&str],
+    ) -> Result<HostSystemProperties> {
         let host = &self.host_context().host;
         Ok(self.client().retrieve_object(host, properties).await?)
     }
@@ -225,34 +229,124 @@ impl Connection {
         })
     }
 
-    /// `virsh migrate`: moves the domain to the host and pool of `destination`, which must be
-    /// on the vCenter this connection uses.
+    /// `virsh migrate`: moves the domain to the host and pool of `destination` through the
+    /// vCenter this connection uses (a vpx:// connection's own server, or an esx:// connection's
+    /// `vcenter=`), which must be the destination's. As libvirt's `esxDomainMigratePerform`,
+    /// the vCenter first validates the move (`ValidateMigration`) and the first problem it
+    /// reports is the error; only then does `MigrateVM_Task` start.
     pub async fn migrate(&self, dom: &DomainRef, destination: &MigrationUri) -> Result<()> {
-        if !self.client().is_vcenter() {
-            return Err(Error::NoSupport(
-                "migration needs a vpx:// connection (a host under vCenter)".into(),
-            ));
-        }
-        destination.ensure_same_vcenter(&self.uri().host)?;
-        let dom = &self.refresh(dom).await?;
+        let source = self.migration_source(dom).await?;
+        destination.ensure_same_vcenter(source.vcenter_address)?;
         let pool =
             esx_vi::types::ManagedObjectReference::new("ResourcePool", &destination.resource_pool);
         let host =
             esx_vi::types::ManagedObjectReference::new("HostSystem", &destination.host_system);
-        let client = self.client();
-        self.run_vm_task(dom, "Could not migrate domain", || async {
-            methods::migrate_vm_task(
-                client,
-                &dom.moref,
-                Some(&pool),
-                Some(&host),
-                &VirtualMachineMovePriority::DefaultPriority,
-                None,
-            )
-            .await
-            .map_err(|e| esx_vi::Error::from_method("MigrateVM_Task", e))
-        })
+        let client = source.client;
+        let vm = &source.vm;
+        let service_instance =
+            esx_vi::types::ManagedObjectReference::new("ServiceInstance", "ServiceInstance");
+        let problems = methods::validate_migration(
+            client,
+            &service_instance,
+            std::slice::from_ref(vm),
+            None,
+            &[],
+            Some(&pool),
+            Some(&host),
+        )
         .await
+        .map_err(|e| esx_vi::Error::from_method("ValidateMigration", e))
+        .map_err(Error::server("Could not validate the migration"))?;
+        if let Some(first) = problems.first() {
+            return Err(Error::Internal(validation_problem(first)));
+        }
+        let wait = TaskWait {
+            auto_answer: self.auto_answer(),
+            ..TaskWait::default()
+        };
+        client
+            .run_vm_task(vm, wait, || async {
+                methods::migrate_vm_task(
+                    client,
+                    vm,
+                    Some(&pool),
+                    Some(&host),
+                    &VirtualMachineMovePriority::DefaultPriority,
+                    None,
+                )
+                .await
+                .map_err(|e| esx_vi::Error::from_method("MigrateVM_Task", e))
+            })
+            .await
+            .map_err(Error::server("Could not migrate domain"))?;
+        Ok(())
+    }
+
+    /// The vCenter that migrates the domain, and the domain's VM as that vCenter knows it: on a
+    /// vpx:// connection its own server and reference; on an esx:// connection with `vcenter=`
+    /// the linked vCenter, where the VM is found by its UUID (as libvirt looks it up there).
+    async fn migration_source(&self, dom: &DomainRef) -> Result<MigrationSource<'_>> {
+        if self.client().is_vcenter() {
+            let dom = self.refresh(dom).await?;
+            return Ok(MigrationSource {
+                client: self.client(),
+                vcenter_address: &self.uri().host,
+                vm: dom.moref,
+            });
+        }
+        let Some(link) = self.vcenter() else {
+            return Err(Error::InvalidArg(
+                "Migration not possible without a vCenter".into(),
+            ));
+        };
+        let dom = self.refresh(dom).await?;
+        let not_found = || Error::NoDomain {
+            key: match dom.uuid {
+                Some(uuid) => DomainKey::Uuid(uuid),
+                None => DomainKey::Name(dom.name.clone()),
+            },
+            vanished: None,
+        };
+        // The instance UUID first (the domain's UUID when the VM has one), then the BIOS UUID.
+        let mut candidates = Vec::new();
+        if let Some(uuid) = dom.uuid {
+            candidates.push((uuid, true));
+        }
+        for uuid in [dom.hw_uuid, dom.uuid].into_iter().flatten() {
+            candidates.push((uuid, false));
+        }
+        for (uuid, instance) in candidates {
+            if let Some(vm) = link
+                .client
+                .find_vm_by_uuid(&uuid.to_string(), instance)
+                .await
+                .map_err(Error::Vi)?
+            {
+                return Ok(MigrationSource {
+                    client: &link.client,
+                    vcenter_address: &link.address,
+                    vm,
+                });
+            }
+        }
+        Err(not_found())
+    }
+}
+
+/// Where a migration runs: the vCenter's client and address, and the VM there.
+struct MigrationSource<'a> {
+    client: &'a esx_vi::Client,
+    vcenter_address: &'a str,
+    vm: esx_vi::types::ManagedObjectReference,
+}
+
+/// libvirt's message for the first problem `ValidateMigration` reports.
+fn validation_problem(event: &Event) -> String {
+    match event.full_formatted_message.as_deref() {
+        Some(message) if !message.is_empty() => {
+            format!("Could not migrate domain, validation reported a problem: {message}")
+        }
+        _ => "Could not migrate domain, validation reported a problem".to_owned(),
     }
 }
 

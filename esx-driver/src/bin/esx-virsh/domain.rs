@@ -468,7 +468,7 @@ async fn define(conn: &Connection, args: &DefineArgs) -> Result<String, CommandE
 }
 
 /// An I/O error as C's strerror words it (virsh's), without Rust's ` (os error N)`.
-fn os_error_text(error: &std::io::Error) -> String {
+pub(crate) fn os_error_text(error: &std::io::Error) -> String {
     let text = error.to_string();
     match text.find(" (os error ") {
         Some(at) => text[..at].to_owned(),

@@ -9,10 +9,13 @@ use esx_driver::driver::Report;
 
 /// Why a command failed: what it was doing (virsh's first `error:` line, e.g. `Failed to start
 /// domain 'web'`), when that says more than the cause alone, and the cause.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct CommandError {
     doing: Option<String>,
     cause: String,
+    /// Already told the user (e.g. before a question they answered with "no"): exit 1 and
+    /// print nothing more.
+    reported: bool,
 }
 
 impl CommandError {
@@ -21,6 +24,16 @@ impl CommandError {
         CommandError {
             doing: None,
             cause: cause.to_string(),
+            reported: false,
+        }
+    }
+
+    /// A failure the user has already been shown: the command exits 1 without another line.
+    pub(crate) fn reported() -> CommandError {
+        CommandError {
+            doing: None,
+            cause: String::new(),
+            reported: true,
         }
     }
 
@@ -30,6 +43,7 @@ impl CommandError {
         CommandError {
             doing: Some(doing.to_string()),
             cause: Report(&cause).to_string(),
+            reported: false,
         }
     }
 
@@ -39,12 +53,16 @@ impl CommandError {
         CommandError {
             doing: Some(doing.to_string()),
             cause: cause.to_string(),
+            reported: false,
         }
     }
 
     /// Prints the failure as virsh does, on stderr: `error: DOING` (if any), then `error: CAUSE`;
     /// returns virsh's exit status for a failed command.
     pub(crate) fn report(&self) -> ExitCode {
+        if self.reported {
+            return ExitCode::from(1);
+        }
         // Names and messages quoted from servers, files and users may hold control characters:
         // escaped, they can neither forge a line nor drive the terminal.
         if let Some(doing) = &self.doing {

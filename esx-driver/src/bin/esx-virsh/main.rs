@@ -5,7 +5,8 @@
 //! command names, arguments, output and messages; `--json` gives scripts a stable shape for the
 //! list and information commands.
 //!
-//! Commands come in groups, one module each: `convert` works on files without a connection; the
+//! Commands come in groups, one module each: `convert` works on files without a connection,
+//! `manual` prints completion scripts and the man page from the same clap definitions; the
 //! groups registered in `connected_groups!` (`domain`, `lifecycle`, `snapshot`, `host`) run on
 //! a connection that `session` opens from `-c URI` or `LIBVIRT_DEFAULT_URI` and closes after the
 //! command. A group is a clap `Subcommand` enum named `Command` with
@@ -13,8 +14,8 @@
 //! a line in `connected_groups!`. What groups share: `lookup` (arguments that name a domain, and
 //! their lookups), `output` (tables, `Label: value` lists, JSON views), `args` (sizes with units).
 //!
-//! Without a command, `shell` runs virsh's shell: commands one per line from standard input,
-//! all on one connection.
+//! Without a command, `shell` runs virsh's shell on one connection: with line editing and
+//! history on a terminal, else commands one per line from standard input.
 //!
 //! A command returns the text to print or a [`CommandError`]; `main` prints the one on stdout
 //! and turns the other into virsh's `error: ...` lines on stderr with exit status 1 and nothing on
@@ -28,6 +29,7 @@ mod args;
 mod convert;
 mod error;
 mod lookup;
+mod manual;
 mod output;
 mod session;
 mod shell;
@@ -76,6 +78,8 @@ connected_groups! {
     network => Network,
     interface => Interface,
     unsupported => Unsupported,
+    edit => Edit,
+    screenshot => Screenshot,
 }
 
 /// Manage VMware ESX hosts and vCenter servers the way virsh manages libvirt domains.
@@ -100,12 +104,15 @@ enum Command {
     #[command(flatten)]
     Convert(convert::Command),
     #[command(flatten)]
+    Manual(manual::Command),
+    #[command(flatten)]
     Connected(ConnectedCommand),
 }
 
 fn run(global: &session::GlobalArgs, command: Command) -> Result<String, CommandError> {
     match command {
         Command::Convert(command) => command.run(),
+        Command::Manual(command) => command.run(),
         Command::Connected(command) => session::run(global, command),
     }
 }

@@ -9,12 +9,14 @@
 //!   description, is-active/persistent/managed-save.
 //! - [`tuning`]: memory, vCPUs, scheduler and memory parameters, autostart.
 //! - [`snapshots`]: snapshot create/list/tree/current/revert/delete/XML.
+//! - [`screenshot`]: the console of a running domain as a PNG.
 
 pub mod config;
 pub mod lifecycle;
 pub mod live_context;
 pub mod lookup;
 pub mod monitor;
+pub mod screenshot;
 pub mod snapshots;
 pub mod tuning;
 
@@ -22,5 +24,6 @@ pub use config::Defined;
 pub use live_context::{DatastoreMount, LiveContext};
 pub use lookup::{id_of_moref, DomainInfo, DomainRef, DomainState, ListFilter};
 pub use monitor::{BlockInfo, GuestInterface, MemoryStats};
+pub use screenshot::SCREENSHOT_MIME_TYPE;
 pub use snapshots::{Snapshot, SnapshotList, SnapshotOptions};
 pub use tuning::{SchedulerParams, SchedulerUpdate};
