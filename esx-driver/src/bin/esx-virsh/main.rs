@@ -75,6 +75,8 @@ connected_groups! {
     host => Host,
     network => Network,
     interface => Interface,
+    pool => Pool,
+    volume => Volume,
     unsupported => Unsupported,
 }
 
