@@ -560,21 +560,37 @@ impl Connection {
         result.map_err(Error::server("Could not resize volume"))
     }
 
-    /// Creates the folder of a new volume when missing; the folder made (for an undo), if any.
+    /// Creates the folder of a new volume when missing, one level at a time (a folder that is
+    /// there already answers `FileAlreadyExists`, and so stays out of any undo); the topmost
+    /// folder this call made, for the undo of a failed create.
     async fn make_parent_folder(&self, file: &DatastorePath) -> Result<Option<DatastorePath>> {
-        let folder = DatastorePath::new(&file.datastore, file.directory());
         let datacenter = &self.host_context().datacenter;
-        match self
-            .client()
-            .make_directory(datacenter, &folder, true)
-            .await
-        {
-            Ok(()) => Ok(Some(folder)),
-            Err(e) if e.fault_type() == Some("FileAlreadyExists") => Ok(None),
-            Err(e) => Err(Error::server(format!(
-                "Could not create directory {folder}"
-            ))(e)),
+        let mut made = None;
+        let mut prefix = String::new();
+        for part in file.directory().split('/').filter(|p| !p.is_empty()) {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(part);
+            let folder = DatastorePath::new(&file.datastore, &prefix);
+            match self
+                .client()
+                .make_directory(datacenter, &folder, false)
+                .await
+            {
+                Ok(()) => {
+                    made.get_or_insert(folder);
+                }
+                Err(e) if e.fault_type() == Some("FileAlreadyExists") && made.is_none() => {}
+                Err(e) => {
+                    self.remove_made_folder(made).await;
+                    return Err(Error::server(format!(
+                        "Could not create directory {folder}"
+                    ))(e));
+                }
+            }
         }
+        Ok(made)
     }
 
     /// Removes a folder a failed create made; a failure to do so is logged, not reported over
