@@ -280,7 +280,7 @@ async fn pool_list(conn: &Connection, args: &PoolListArgs) -> Result<String, Com
         .into_iter()
         // Datastores are active, persistent and autostarted: the filters for the opposite
         // keep none.
-        .filter(|_| !(args.inactive && !args.all))
+        .filter(|_| !args.inactive || args.all)
         .filter(|_| !args.transient && !args.no_autostart)
         .filter(|p| match &types {
             Some(types) => types.contains(&p.kind.type_name()),

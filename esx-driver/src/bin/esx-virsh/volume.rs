@@ -364,7 +364,7 @@ impl<'a> VolumeView<'a> {
 async fn vol_list(conn: &Connection, args: &VolListArgs) -> Result<String, CommandError> {
     let pool: StoragePool = lookup_pool(conn, &args.pool).await?;
     let volumes = conn.storage_pool_volumes(&pool).await.map_err(|e| {
-        CommandError::while_doing(format!("Failed to list storage volumes"), e)
+        CommandError::while_doing("Failed to list storage volumes", e)
     })?;
     if args.json {
         return json(&volumes.iter().map(VolumeView::of).collect::<Vec<_>>());
