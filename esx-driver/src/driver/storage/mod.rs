@@ -17,5 +17,4 @@ pub mod volume;
 pub mod xml;
 
 pub use pool::{PoolKind, PoolState, StoragePool};
-pub use volume::{Volume, VolumeFormat, WipeAlgorithm};
-pub use xml::NewVolume;
+pub use volume::{NewVolume, Volume, VolumeFormat, WipeAlgorithm};

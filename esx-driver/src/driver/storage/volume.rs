@@ -14,7 +14,6 @@ use esx_vi::types::{
 use esx_vi::{DatastorePath, TaskWait};
 
 use super::pool::StoragePool;
-use super::xml::NewVolume;
 use crate::domain::Uuid;
 use crate::driver::connection::Connection;
 use crate::driver::error::{Error, Result};
@@ -55,6 +54,19 @@ impl Volume {
     pub fn is_disk(&self) -> bool {
         self.format == VolumeFormat::Vmdk
     }
+}
+
+/// A new volume, as `vol-create-as` or a `<volume>` document describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewVolume {
+    /// `folder/file.vmdk`.
+    pub name: String,
+    /// Bytes.
+    pub capacity: u64,
+    /// Bytes; `None` when the document has no `<allocation>` (libvirt: the capacity).
+    pub allocation: Option<u64>,
+    /// `<target><format type=...>`; `None` when absent.
+    pub format: Option<String>,
 }
 
 /// How `vol-wipe` overwrites a volume. ESX zero-fills disks and can do nothing else.

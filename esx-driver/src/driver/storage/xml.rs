@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::pool::{PoolKind, StoragePool};
-use super::volume::{Volume, VolumeFormat};
+use super::volume::{NewVolume, Volume, VolumeFormat};
 use crate::domain::escape_into;
 use crate::domain::xmltree::parse_xml_tree;
 use crate::driver::error::{Error, Result};
@@ -86,19 +86,6 @@ pub fn format_volume_xml(volume: &Volume, key: &str) -> String {
     let _ = writeln!(out, "    <format type='{}'/>", volume.format.name());
     out.push_str("  </target>\n</volume>\n");
     out
-}
-
-/// What a `<volume>` document asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewVolume {
-    /// `folder/file.vmdk`.
-    pub name: String,
-    /// Bytes.
-    pub capacity: u64,
-    /// Bytes; `None` when the document has no `<allocation>` (libvirt: the capacity).
-    pub allocation: Option<u64>,
-    /// `<target><format type=...>`; `None` when absent.
-    pub format: Option<String>,
 }
 
 /// Reads a `<volume>` document (what `vol-create` and `vol-create-from` take).
