@@ -340,6 +340,26 @@ impl Client {
         Ok(AnsweredQuestion { question, answer })
     }
 
+    /// Waits for a task that does not involve a VM, like [`Client::wait_for_task`], but reads
+    /// its `info` once first: a task that has already finished (a datastore search of a small
+    /// folder, most tasks of a simulator) costs one `RetrievePropertiesEx` instead of the four
+    /// calls of a property-collector wait. A task still running is then waited for as usual.
+    pub async fn complete_task(
+        &self,
+        task: &ManagedObjectReference,
+        wait: TaskWait<'_>,
+    ) -> Result<TaskInfo, Error> {
+        let props: TaskProperties = self.retrieve_object(task, &["info"]).await?;
+        if let Some(info) = props.info {
+            match info.state {
+                TaskInfoState::Success => return Ok(info),
+                TaskInfoState::Error => return Err(task_failed(&info)),
+                _ => {}
+            }
+        }
+        self.wait_for_task(task, None, wait).await
+    }
+
     /// Cancels a task (`CancelTask`).
     pub async fn cancel_task(&self, task: &ManagedObjectReference) -> Result<(), Error> {
         methods::cancel_task(self, task)

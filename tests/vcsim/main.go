@@ -83,6 +83,8 @@ type config struct {
 	noncancelableVMs patterns
 	writeVMX         bool
 	exitOnStdinEOF   bool
+	storage          bool
+	storageDisks     int
 	trace            bool
 	screenshots      bool
 }
@@ -125,6 +127,8 @@ func parseFlags(args []string) (*config, error) {
 	fs.Var(&c.questionVMs, "question-vms", "VM name patterns that ask a question at each power-on")
 	fs.Var(&c.noncancelableVMs, "noncancelable-vms", "VM name patterns whose long tasks cannot be cancelled")
 	fs.BoolVar(&c.writeVMX, "vmx", true, "write a minimal .vmx for VMs whose .vmx is empty")
+	fs.BoolVar(&c.storage, "storage", false, "storage as real hosts have it: mount paths, fixed capacities, LocalDS_0 on VMFS, an NFS datastore nfs_0 with images and disks, VMDK descriptors (see storage.go)")
+	fs.IntVar(&c.storageDisks, "storage-disks", 0, "with -storage: further thin disks many/diskNNNN.vmdk on nfs_0")
 	fs.BoolVar(&c.exitOnStdinEOF, "exit-on-stdin-eof", false, "exit when standard input closes (for test harnesses)")
 	fs.BoolVar(&c.trace, "trace", false, "log SOAP traffic to stderr")
 	fs.BoolVar(&c.screenshots, "screenshots", true, "hosts report capability.screenshotSupported and /screen serves PNGs of powered-on VMs")
@@ -253,6 +257,15 @@ func run(c *config) error {
 	if err != nil {
 		return fmt.Errorf("in-process client: %v", err)
 	}
+	if c.storage {
+		cleanup, err := installStorage(client, c.storageDisks)
+		if cleanup != nil {
+			defer cleanup()
+		}
+		if err != nil {
+			return fmt.Errorf("storage: %v", err)
+		}
+	}
 	rt := newRouter(c, server.Config.Handler)
 	rt.registerSessionControl(client)
 	rt.registerPaging()
@@ -261,6 +274,9 @@ func run(c *config) error {
 	rt.registerPower()
 	rt.registerMethods()
 	rt.registerNetwork()
+	if c.storage {
+		rt.registerStorage()
+	}
 	// NewServer has already started serving; swapping the handler is safe because no client knows
 	// the address before it is printed below.
 	server.Config.Handler = rt

@@ -67,6 +67,12 @@ pub enum Error {
     /// No physical NIC matches.
     #[error("Interface not found: {0}")]
     NoInterface(String),
+    /// No storage pool matches (`Could not find storage pool with name 'x'`).
+    #[error("Storage pool not found: {0}")]
+    NoStoragePool(String),
+    /// No storage volume matches.
+    #[error("Storage volume not found: {0}")]
+    NoStorageVol(String),
     /// Network XML that does not parse or that ESX cannot do.
     #[error(transparent)]
     NetworkXml(#[from] crate::network::NetworkXmlError),

@@ -8,9 +8,8 @@
 //! - [`host`]: nodeinfo, capabilities, hostname, version, free memory, migration.
 //! - [`network`]: the network driver: standard vSwitches as networks, their port groups.
 //! - [`interface`]: the interface driver: physical NICs as interfaces.
+//! - [`storage`]: the storage driver: datastores as pools, disks and images as volumes.
 //! - [`error`]: errors in libvirt's words.
-//!
-//! The storage driver joins as `storage` beside `domain`.
 
 pub mod connection;
 pub mod domain;
@@ -18,6 +17,7 @@ pub mod error;
 pub mod host;
 pub mod interface;
 pub mod network;
+pub mod storage;
 
 pub use connection::{Connection, Timeouts, VCenterLink};
 pub use domain::{
@@ -29,3 +29,4 @@ pub use error::{DomainKey, Error, Report, Result, Vanished};
 pub use host::{HypervisorVersion, NodeInfo};
 pub use interface::{HostInterfaces, InterfaceEntry};
 pub use network::{HostNetworks, NetworkEntry, NetworkKind, PortGroupUpdate};
+pub use storage::{PoolKind, PoolState, StoragePool, Volume, VolumeFormat};

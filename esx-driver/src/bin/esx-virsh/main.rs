@@ -77,6 +77,8 @@ connected_groups! {
     host => Host,
     network => Network,
     interface => Interface,
+    pool => Pool,
+    volume => Volume,
     unsupported => Unsupported,
     edit => Edit,
     screenshot => Screenshot,

@@ -1,0 +1,659 @@
+//! Datastore volumes: the virtual disks (`.vmdk` descriptors, never their extents) and the ISO
+//! and floppy images of a datastore, found with one `SearchDatastoreSubFolders` task whose
+//! result already carries each disk's capacity; lookups by name, path and key; and the
+//! VirtualDiskManager operations behind vol-create, vol-clone, vol-delete, vol-wipe, vol-resize.
+//!
+//! Every lookup ends in a [`Volume`], which later commands (vol-upload/vol-download among them)
+//! resolve through [`Connection::storage_vol_lookup`].
+
+use esx_vi::types::{
+    methods, AnyFileInfo, AnyFileQuery, AnyValue, AnyVirtualDiskSpec, FileBackedVirtualDiskSpec,
+    FileInfoMembers, FileQueryFlags, FloppyImageFileQuery, HostDatastoreBrowserSearchResults,
+    HostDatastoreBrowserSearchSpec, IsoImageFileQuery, VmDiskFileQuery, VmDiskFileQueryFlags,
+};
+use esx_vi::{DatastorePath, TaskWait};
+
+use super::pool::StoragePool;
+use crate::domain::Uuid;
+use crate::driver::connection::Connection;
+use crate::driver::error::{Error, Result};
+
+/// What a volume holds, as libvirt's `<format type=...>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VolumeFormat {
+    /// A virtual disk (its descriptor).
+    Vmdk,
+    /// An ISO image.
+    Iso,
+    /// A floppy image or any other file.
+    Raw,
+}
+
+/// One volume of a datastore pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Volume {
+    /// The datastore (pool) name.
+    pub pool: String,
+    /// `folder/file` inside the datastore.
+    pub name: String,
+    /// What it holds.
+    pub format: VolumeFormat,
+    /// Bytes the guest sees (a disk's capacity, an image's size).
+    pub capacity: u64,
+    /// Bytes it takes on the datastore.
+    pub allocation: u64,
+}
+
+impl Volume {
+    /// `[datastore] folder/file`: the volume's path (and its key when it is not a disk).
+    pub fn path(&self) -> DatastorePath {
+        DatastorePath::new(&self.pool, &self.name)
+    }
+
+    /// Whether it is a virtual disk (which has a UUID and can be wiped and resized).
+    pub fn is_disk(&self) -> bool {
+        self.format == VolumeFormat::Vmdk
+    }
+}
+
+/// A new volume, as `vol-create-as` or a `<volume>` document describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewVolume {
+    /// `folder/file.vmdk`.
+    pub name: String,
+    /// Bytes.
+    pub capacity: u64,
+    /// Bytes; `None` when the document has no `<allocation>` (libvirt: the capacity).
+    pub allocation: Option<u64>,
+    /// `<target><format type=...>`; `None` when absent.
+    pub format: Option<String>,
+}
+
+/// How `vol-wipe` overwrites a volume. ESX zero-fills disks and can do nothing else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WipeAlgorithm {
+    /// Zeroes (virsh's default).
+    Zero,
+    /// Any other pattern (nnsa, dod, bsi, ...): refused, as libvirt does.
+    Other(String),
+}
+
+/// The search every volume listing and lookup does: disks with their capacity, ISO and floppy
+/// images, sizes; `pattern` limits it to matching file names.
+fn search_spec(pattern: Option<&str>) -> HostDatastoreBrowserSearchSpec {
+    HostDatastoreBrowserSearchSpec {
+        query: vec![
+            AnyFileQuery::from(VmDiskFileQuery {
+                filter: None,
+                details: Some(VmDiskFileQueryFlags {
+                    disk_type: true,
+                    capacity_kb: true,
+                    hardware_version: true,
+                    controller_type: Some(true),
+                    thin: Some(true),
+                    ..VmDiskFileQueryFlags::default()
+                }),
+            }),
+            AnyFileQuery::from(IsoImageFileQuery::default()),
+            AnyFileQuery::from(FloppyImageFileQuery::default()),
+        ],
+        details: Some(FileQueryFlags {
+            file_type: true,
+            file_size: true,
+            modification: false,
+            file_owner: Some(false),
+        }),
+        search_case_insensitive: Some(false),
+        match_pattern: pattern.map(|p| vec![p.to_owned()]).unwrap_or_default(),
+        sort_folders_first: None,
+    }
+}
+
+/// The folder of a search result (`[ds] a/b/` -> `a/b`, `[ds]` -> ``).
+fn folder_of(folder_path: &str) -> String {
+    let rest = folder_path
+        .split_once(']')
+        .map_or(folder_path, |(_, rest)| rest);
+    rest.trim().trim_matches('/').to_owned()
+}
+
+/// The volumes of search results, sorted by name.
+fn volumes_of(pool: &str, results: Vec<HostDatastoreBrowserSearchResults>) -> Vec<Volume> {
+    let mut volumes = Vec::new();
+    for result in results {
+        let folder = folder_of(result.folder_path.as_deref().unwrap_or_default());
+        for file in result.file {
+            let size = |f: &dyn FileInfoMembers| f.file_size().unwrap_or(0).max(0) as u64;
+            let (format, capacity, allocation) = match &file {
+                AnyFileInfo::VmDiskFileInfo(disk) => (
+                    VolumeFormat::Vmdk,
+                    (disk.capacity_kb.unwrap_or(0).max(0) as u64).saturating_mul(1024),
+                    disk.file_size.unwrap_or(0).max(0) as u64,
+                ),
+                AnyFileInfo::IsoImageFileInfo(_) => {
+                    let s = size(file.as_members());
+                    (VolumeFormat::Iso, s, s)
+                }
+                AnyFileInfo::FloppyImageFileInfo(_) => {
+                    let s = size(file.as_members());
+                    (VolumeFormat::Raw, s, s)
+                }
+                _ => continue,
+            };
+            let name = file.as_members().path();
+            let name = if folder.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{folder}/{name}")
+            };
+            volumes.push(Volume {
+                pool: pool.to_owned(),
+                name,
+                format,
+                capacity,
+                allocation,
+            });
+        }
+    }
+    volumes.sort_by(|a, b| a.name.cmp(&b.name));
+    volumes
+}
+
+/// Checks a volume name for creation: `folder/file.vmdk`, relative, inside its datastore.
+fn check_new_name(name: &str) -> Result<()> {
+    let Some((_, file)) = name.rsplit_once('/') else {
+        return Err(bad_format(name));
+    };
+    if name.starts_with('/') || file.is_empty() {
+        return Err(bad_format(name));
+    }
+    check_inside(name)?;
+    if !name.ends_with(".vmdk") {
+        return Err(Error::NoSupport(format!(
+            "Volume name '{name}' has unsupported suffix, expecting '.vmdk'"
+        )));
+    }
+    Ok(())
+}
+
+fn bad_format(name: &str) -> Error {
+    Error::Internal(format!(
+        "Volume name '{name}' doesn't have expected format '<directory>/<file>'"
+    ))
+}
+
+/// Refuses a name that could leave its datastore or confuse the server.
+fn check_inside(name: &str) -> Result<()> {
+    if name.chars().any(char::is_control) {
+        return Err(Error::InvalidArg(format!(
+            "Volume name '{name}' contains a control character"
+        )));
+    }
+    if name.starts_with('/') {
+        return Err(Error::InvalidArg(format!(
+            "Volume name '{name}' must be relative to its pool, not start with '/'"
+        )));
+    }
+    if name
+        .split('/')
+        .any(|part| part == ".." || part == "." || part.is_empty())
+    {
+        return Err(Error::InvalidArg(format!(
+            "Volume name '{name}' must stay inside its pool: empty, '.' and '..' components are \
+             not allowed"
+        )));
+    }
+    Ok(())
+}
+
+impl Connection {
+    /// Runs a datastore search and returns its results; `None` when the folder does not exist.
+    async fn search_pool(
+        &self,
+        pool: &StoragePool,
+        folder: &str,
+        pattern: Option<&str>,
+        recurse: bool,
+    ) -> Result<Option<Vec<HostDatastoreBrowserSearchResults>>> {
+        let browser = pool
+            .browser
+            .as_ref()
+            .ok_or_else(|| Error::Internal(format!("datastore '{}' has no browser", pool.name)))?;
+        let path = DatastorePath::new(&pool.name, folder).to_string();
+        let spec = search_spec(pattern);
+        let task = if recurse {
+            methods::search_datastore_sub_folders_task(self.client(), browser, &path, Some(&spec))
+                .await
+                .map_err(|e| esx_vi::Error::from_method("SearchDatastoreSubFolders_Task", e))?
+        } else {
+            methods::search_datastore_task(self.client(), browser, &path, Some(&spec))
+                .await
+                .map_err(|e| esx_vi::Error::from_method("SearchDatastore_Task", e))?
+        };
+        match self
+            .client()
+            .complete_task(&task, TaskWait::default())
+            .await
+        {
+            Ok(info) => Ok(Some(match info.result {
+                Some(AnyValue::ArrayOfHostDatastoreBrowserSearchResults(all)) => all,
+                Some(AnyValue::HostDatastoreBrowserSearchResults(one)) => vec![*one],
+                _ => Vec::new(),
+            })),
+            Err(e) if e.fault_type() == Some("FileNotFound") => Ok(None),
+            Err(e) => Err(Error::server(format!(
+                "Could not search datastore '{}'",
+                pool.name
+            ))(e)),
+        }
+    }
+
+    /// Every volume of a pool, sorted by name: one search task (no call per volume).
+    pub async fn storage_pool_volumes(&self, pool: &StoragePool) -> Result<Vec<Volume>> {
+        let results = self
+            .search_pool(pool, "", None, true)
+            .await?
+            .unwrap_or_default();
+        Ok(volumes_of(&pool.name, results))
+    }
+
+    /// The volume `name` (`folder/file`) of `pool`, as `virStorageVolLookupByName`.
+    pub async fn storage_vol_lookup_by_name(
+        &self,
+        pool: &StoragePool,
+        name: &str,
+    ) -> Result<Volume> {
+        let not_found = || {
+            Error::NoStorageVol(format!(
+                "no storage vol with matching name '{name}' in pool '{}'",
+                pool.name
+            ))
+        };
+        check_inside(name)?;
+        let (folder, file) = name.rsplit_once('/').unwrap_or(("", name));
+        // A glob pattern would match other files: names with pattern characters are compared
+        // exactly after a search of the whole folder.
+        let pattern = (!file.contains(['*', '?', '['])).then_some(file);
+        let results = self
+            .search_pool(pool, folder, pattern, false)
+            .await?
+            .ok_or_else(not_found)?;
+        volumes_of(&pool.name, results)
+            .into_iter()
+            .find(|v| v.name == name)
+            .ok_or_else(not_found)
+    }
+
+    /// The volume at `[datastore] folder/file`, as `virStorageVolLookupByPath`.
+    pub async fn storage_vol_lookup_by_path(&self, path: &str) -> Result<Volume> {
+        let parsed: DatastorePath = path.parse().map_err(|e: esx_vi::DatastorePathError| {
+            Error::InvalidArg(format!("'{path}' is not a volume path: {}", e.reason()))
+        })?;
+        let pool = self.storage_pool_lookup_by_name(&parsed.datastore).await?;
+        self.storage_vol_lookup_by_name(&pool, &parsed.path)
+            .await
+            .map_err(|e| match e {
+                Error::NoStorageVol(_) | Error::NoStoragePool(_) => {
+                    Error::NoStorageVol(format!("No storage volume with key or path '{path}'"))
+                }
+                e => e,
+            })
+    }
+
+    /// The volume with `key`, as `virStorageVolLookupByKey`: a disk's UUID (searched on every
+    /// datastore, one UUID query per disk, as libvirt does), or a path.
+    pub async fn storage_vol_lookup_by_key(&self, key: &str) -> Result<Volume> {
+        if key.trim_start().starts_with('[') {
+            return self.storage_vol_lookup_by_path(key).await;
+        }
+        let not_found =
+            || Error::NoStorageVol(format!("No storage volume with key or path '{key}'"));
+        let Ok(wanted) = key.parse::<Uuid>() else {
+            return Err(not_found());
+        };
+        for pool in self.storage_pools().await? {
+            for volume in self.storage_pool_volumes(&pool).await? {
+                if volume.is_disk() && self.disk_uuid(&volume).await? == Some(wanted) {
+                    return Ok(volume);
+                }
+            }
+        }
+        Err(not_found())
+    }
+
+    /// The volume a command argument names, as virsh resolves one: by name in `pool` when a
+    /// pool is given, else by key, else by path. The one function later commands
+    /// (vol-upload, vol-download) use to find their volume.
+    pub async fn storage_vol_lookup(
+        &self,
+        text: &str,
+        pool: Option<&StoragePool>,
+    ) -> Result<Volume> {
+        match pool {
+            Some(pool) => self.storage_vol_lookup_by_name(pool, text).await,
+            None => self.storage_vol_lookup_by_key(text).await,
+        }
+    }
+
+    /// A disk's UUID (`QueryVirtualDiskUuid`); `None` when the server has none for it.
+    async fn disk_uuid(&self, volume: &Volume) -> Result<Option<Uuid>> {
+        let datacenter = &self.host_context().datacenter;
+        match methods::query_virtual_disk_uuid(
+            self.client(),
+            self.client().service_content(),
+            &volume.path().to_string(),
+            Some(datacenter),
+        )
+        .await
+        {
+            Ok(text) => Ok(text.parse::<Uuid>().ok()),
+            Err(e) => {
+                let e = esx_vi::Error::from_method("QueryVirtualDiskUuid", e);
+                match e.fault_type() {
+                    Some(_) => Ok(None),
+                    None => Err(e.into()),
+                }
+            }
+        }
+    }
+
+    /// The volume's key: a disk's UUID, else (images, disks without one) its path.
+    pub async fn storage_vol_key(&self, volume: &Volume) -> Result<String> {
+        if volume.is_disk() {
+            if let Some(uuid) = self.disk_uuid(volume).await? {
+                return Ok(uuid.to_string());
+            }
+        }
+        Ok(volume.path().to_string())
+    }
+
+    /// The pool a volume is in.
+    pub async fn storage_vol_pool(&self, volume: &Volume) -> Result<StoragePool> {
+        self.storage_pool_lookup_by_name(&volume.pool).await
+    }
+
+    /// Creates a virtual disk in `pool` (`vol-create-as`, `vol-create`): thin when the
+    /// allocation is below the capacity, else preallocated, on an LSI Logic controller; the
+    /// folder is created when missing. A failed create removes the folder it made.
+    pub async fn storage_vol_create(&self, pool: &StoragePool, def: &NewVolume) -> Result<Volume> {
+        check_new_name(&def.name)?;
+        if let Some(format) = def.format.as_deref() {
+            if format != "vmdk" {
+                return Err(Error::NoSupport(format!(
+                    "Creation of {format} volumes is not supported"
+                )));
+            }
+        }
+        if def.capacity == 0 {
+            return Err(Error::InvalidArg(format!(
+                "volume '{}' needs a capacity above 0",
+                def.name
+            )));
+        }
+        let capacity_kb = i64::try_from(def.capacity.div_ceil(1024))
+            .map_err(|_| Error::InvalidArg(format!("capacity {} is too large", def.capacity)))?;
+        let thin = matches!(def.allocation, Some(a) if a < def.capacity);
+        let spec = AnyVirtualDiskSpec::from(FileBackedVirtualDiskSpec {
+            disk_type: if thin { "thin" } else { "preallocated" }.to_owned(),
+            adapter_type: "lsiLogic".to_owned(),
+            capacity_kb,
+            ..FileBackedVirtualDiskSpec::default()
+        });
+        let path = DatastorePath::new(&pool.name, &def.name);
+        let datacenter = self.host_context().datacenter.clone();
+        let made_folder = self.make_parent_folder(&path).await?;
+        let result = async {
+            let task = methods::create_virtual_disk_task(
+                self.client(),
+                self.client().service_content(),
+                &path.to_string(),
+                Some(&datacenter),
+                &spec,
+            )
+            .await
+            .map_err(|e| esx_vi::Error::from_method("CreateVirtualDisk_Task", e))?;
+            self.client()
+                .complete_task(&task, TaskWait::default())
+                .await?;
+            Ok::<(), esx_vi::Error>(())
+        }
+        .await;
+        if let Err(e) = result {
+            self.remove_made_folder(made_folder).await;
+            return Err(Error::server("Could not create volume")(e));
+        }
+        self.storage_vol_lookup_by_name(pool, &def.name).await
+    }
+
+    /// Copies the disk `source` to a new disk in `pool` (`vol-clone`, `vol-create-from`):
+    /// `CopyVirtualDisk`, the folder created when missing and removed again if the copy fails.
+    pub async fn storage_vol_clone(
+        &self,
+        pool: &StoragePool,
+        source: &Volume,
+        name: &str,
+    ) -> Result<Volume> {
+        check_new_name(name)?;
+        if !source.is_disk() {
+            return Err(Error::NoSupport(format!(
+                "Cloning '{}': only virtual disks (.vmdk) can be copied",
+                source.name
+            )));
+        }
+        let path = DatastorePath::new(&pool.name, name);
+        let datacenter = self.host_context().datacenter.clone();
+        let made_folder = self.make_parent_folder(&path).await?;
+        let result = async {
+            let task = methods::copy_virtual_disk_task(
+                self.client(),
+                self.client().service_content(),
+                &source.path().to_string(),
+                Some(&datacenter),
+                &path.to_string(),
+                Some(&datacenter),
+                None,
+                Some(false),
+            )
+            .await
+            .map_err(|e| esx_vi::Error::from_method("CopyVirtualDisk_Task", e))?;
+            self.client()
+                .complete_task(&task, TaskWait::default())
+                .await?;
+            Ok::<(), esx_vi::Error>(())
+        }
+        .await;
+        if let Err(e) = result {
+            self.remove_made_folder(made_folder).await;
+            return Err(Error::server("Could not copy volume")(e));
+        }
+        self.storage_vol_lookup_by_name(pool, name).await
+    }
+
+    /// Deletes a volume: a disk with `DeleteVirtualDisk` (descriptor and extents), an image
+    /// with `DeleteDatastoreFile`.
+    pub async fn storage_vol_delete(&self, volume: &Volume) -> Result<()> {
+        let datacenter = self.host_context().datacenter.clone();
+        let path = volume.path();
+        let result = if volume.is_disk() {
+            async {
+                let task = methods::delete_virtual_disk_task(
+                    self.client(),
+                    self.client().service_content(),
+                    &path.to_string(),
+                    Some(&datacenter),
+                )
+                .await
+                .map_err(|e| esx_vi::Error::from_method("DeleteVirtualDisk_Task", e))?;
+                self.client()
+                    .complete_task(&task, TaskWait::default())
+                    .await
+                    .map(|_| ())
+            }
+            .await
+        } else {
+            self.client()
+                .delete_datastore_file(&datacenter, &path)
+                .await
+        };
+        result.map_err(Error::server("Could not delete volume"))
+    }
+
+    /// Zero-fills a disk (`ZeroFillVirtualDisk`); other algorithms and non-disks are refused.
+    pub async fn storage_vol_wipe(&self, volume: &Volume, algorithm: &WipeAlgorithm) -> Result<()> {
+        if let WipeAlgorithm::Other(_) = algorithm {
+            return Err(Error::NoSupport("virStorageVolWipePattern".into()));
+        }
+        if !volume.is_disk() {
+            return Err(Error::OperationInvalid(format!(
+                "volume '{}' is not a virtual disk: ESX can zero-fill .vmdk disks only",
+                volume.name
+            )));
+        }
+        let datacenter = self.host_context().datacenter.clone();
+        let result = async {
+            let task = methods::zero_fill_virtual_disk_task(
+                self.client(),
+                self.client().service_content(),
+                &volume.path().to_string(),
+                Some(&datacenter),
+            )
+            .await
+            .map_err(|e| esx_vi::Error::from_method("ZeroFillVirtualDisk_Task", e))?;
+            self.client()
+                .complete_task(&task, TaskWait::default())
+                .await
+                .map(|_| ())
+        }
+        .await;
+        result.map_err(Error::server("Could not wipe volume"))
+    }
+
+    /// Grows a disk to `capacity` bytes (`ExtendVirtualDisk`; `eager_zero` zeroes the new
+    /// space now). Shrinking is refused: ESX cannot shrink a disk.
+    pub async fn storage_vol_resize(
+        &self,
+        volume: &Volume,
+        capacity: u64,
+        eager_zero: bool,
+    ) -> Result<()> {
+        if !volume.is_disk() {
+            return Err(Error::OperationInvalid(format!(
+                "volume '{}' is not a virtual disk: ESX can resize .vmdk disks only",
+                volume.name
+            )));
+        }
+        if capacity < volume.capacity {
+            return Err(Error::InvalidArg(format!(
+                "Can't shrink capacity below current capacity ({} bytes): ESX cannot shrink a \
+                 virtual disk",
+                volume.capacity
+            )));
+        }
+        let capacity_kb = i64::try_from(capacity.div_ceil(1024))
+            .map_err(|_| Error::InvalidArg(format!("capacity {capacity} is too large")))?;
+        let datacenter = self.host_context().datacenter.clone();
+        let result = async {
+            let task = methods::extend_virtual_disk_task(
+                self.client(),
+                self.client().service_content(),
+                &volume.path().to_string(),
+                Some(&datacenter),
+                capacity_kb,
+                Some(eager_zero),
+            )
+            .await
+            .map_err(|e| esx_vi::Error::from_method("ExtendVirtualDisk_Task", e))?;
+            self.client()
+                .complete_task(&task, TaskWait::default())
+                .await
+                .map(|_| ())
+        }
+        .await;
+        result.map_err(Error::server("Could not resize volume"))
+    }
+
+    /// Creates the folder of a new volume when missing, one level at a time (a folder that is
+    /// there already answers `FileAlreadyExists`, and so stays out of any undo); the topmost
+    /// folder this call made, for the undo of a failed create.
+    async fn make_parent_folder(&self, file: &DatastorePath) -> Result<Option<DatastorePath>> {
+        let datacenter = &self.host_context().datacenter;
+        let mut made = None;
+        let mut prefix = String::new();
+        for part in file.directory().split('/').filter(|p| !p.is_empty()) {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(part);
+            let folder = DatastorePath::new(&file.datastore, &prefix);
+            match self
+                .client()
+                .make_directory(datacenter, &folder, false)
+                .await
+            {
+                Ok(()) => {
+                    made.get_or_insert(folder);
+                }
+                Err(e) if e.fault_type() == Some("FileAlreadyExists") && made.is_none() => {}
+                Err(e) => {
+                    self.remove_made_folder(made).await;
+                    return Err(Error::server(format!(
+                        "Could not create directory {folder}"
+                    ))(e));
+                }
+            }
+        }
+        Ok(made)
+    }
+
+    /// Removes a folder a failed create made; a failure to do so is logged, not reported over
+    /// the create's own error.
+    async fn remove_made_folder(&self, folder: Option<DatastorePath>) {
+        let Some(folder) = folder else { return };
+        let datacenter = &self.host_context().datacenter;
+        if let Err(e) = self
+            .client()
+            .delete_datastore_file(datacenter, &folder)
+            .await
+        {
+            tracing::warn!(
+                "could not remove {folder}, made for the volume that failed: {}",
+                e.report()
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folders_of_search_results_lose_their_datastore_and_slashes() {
+        assert_eq!(folder_of("[nfs] disks/"), "disks");
+        assert_eq!(folder_of("[nfs]"), "");
+        assert_eq!(folder_of("[nfs] a/b"), "a/b");
+        assert_eq!(folder_of("[nfs]/a/"), "a");
+    }
+
+    #[test]
+    fn new_names_need_a_folder_a_vmdk_suffix_and_no_escape() {
+        assert!(check_new_name("d/a.vmdk").is_ok());
+        for bad in [
+            "a.vmdk",
+            "/d/a.vmdk",
+            "d/",
+            "../d/a.vmdk",
+            "d/../a.vmdk",
+            "d//a.vmdk",
+            "d/a.img",
+            "d/a\n.vmdk",
+        ] {
+            assert!(check_new_name(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            check_new_name("a.vmdk").unwrap_err().to_string(),
+            "internal error: Volume name 'a.vmdk' doesn't have expected format \
+             '<directory>/<file>'"
+        );
+    }
+}
