@@ -82,6 +82,7 @@ type config struct {
 	questionVMs      patterns
 	noncancelableVMs patterns
 	writeVMX         bool
+	iscsi            bool
 	exitOnStdinEOF   bool
 	trace            bool
 }
@@ -124,6 +125,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.Var(&c.questionVMs, "question-vms", "VM name patterns that ask a question at each power-on")
 	fs.Var(&c.noncancelableVMs, "noncancelable-vms", "VM name patterns whose long tasks cannot be cancelled")
 	fs.BoolVar(&c.writeVMX, "vmx", true, "write a minimal .vmx for VMs whose .vmx is empty")
+	fs.BoolVar(&c.iscsi, "iscsi", false, "give every host a software iSCSI adapter with static targets and LUNs")
 	fs.BoolVar(&c.exitOnStdinEOF, "exit-on-stdin-eof", false, "exit when standard input closes (for test harnesses)")
 	fs.BoolVar(&c.trace, "trace", false, "log SOAP traffic to stderr")
 	if err := fs.Parse(args); err != nil {
@@ -256,6 +258,7 @@ func run(c *config) error {
 	rt.registerPower()
 	rt.registerMethods()
 	rt.registerNetwork()
+	rt.registerIscsi()
 	// NewServer has already started serving; swapping the handler is safe because no client knows
 	// the address before it is printed below.
 	server.Config.Handler = rt
