@@ -76,6 +76,7 @@ connected_groups! {
     network => Network,
     interface => Interface,
     unsupported => Unsupported,
+    transfer => Transfer,
 }
 
 /// Manage VMware ESX hosts and vCenter servers the way virsh manages libvirt domains.
