@@ -151,7 +151,7 @@ pub(crate) fn folder_url(base: &Url, datacenter_path: &str, file: &DatastorePath
 
 impl HttpTransport {
     fn file_request(&self, method: reqwest::Method, url: Url) -> reqwest::RequestBuilder {
-        let mut request = self.http().request(method, url);
+        let mut request = self.transfer_http().request(method, url);
         if let Some(cookie) = self.session_cookie() {
             request = request.header(reqwest::header::COOKIE, cookie);
         }
@@ -173,11 +173,11 @@ impl HttpTransport {
         if let Some(range) = range {
             request = request.header(reqwest::header::RANGE, range.header_value());
         }
-        // No limit on the whole transfer, but on a pause in it (the client's read timeout).
+        // No limit on the whole transfer, but on the wait for the answer and each pause in it.
         let idle = self.idle_timeout();
-        let response = request
-            .send()
+        let response = tokio::time::timeout(idle, request.send())
             .await
+            .map_err(|_| stalled(&url, &operation, idle))?
             .map_err(|e| self.map_error(e, &url, &operation, idle))?;
         let status = response.status();
         if status.is_redirection() {
@@ -203,7 +203,10 @@ impl HttpTransport {
         let mut transferred = 0u64;
         progress(TransferProgress { transferred, total });
         let mut body = response.bytes_stream();
-        while let Some(chunk) = body.next().await {
+        while let Some(chunk) = tokio::time::timeout(idle, body.next())
+            .await
+            .map_err(|_| stalled(&url, &operation, idle))?
+        {
             let chunk = chunk.map_err(|e| self.map_error(e, &url, &operation, idle))?;
             let mut data: &[u8] = &chunk;
             if skip > 0 {
@@ -237,6 +240,56 @@ impl HttpTransport {
         Ok(transferred)
     }
 
+    /// The size of `file`, asked with a one-byte range request (`Content-Range: bytes 0-0/SIZE`),
+    /// which every server that serves ranges answers; an empty file answers 416 `bytes */0`.
+    pub(crate) async fn file_size(
+        &self,
+        datacenter_path: &str,
+        file: &DatastorePath,
+    ) -> Result<u64, TransportError> {
+        let url = folder_url(self.base_url(), datacenter_path, file);
+        let operation = format!("size query of {file}");
+        let idle = self.idle_timeout();
+        let request = self
+            .file_request(reqwest::Method::GET, url.clone())
+            .header(reqwest::header::RANGE, "bytes=0-0");
+        let response = tokio::time::timeout(idle, request.send())
+            .await
+            .map_err(|_| stalled(&url, &operation, idle))?
+            .map_err(|e| self.map_error(e, &url, &operation, idle))?;
+        let status = response.status();
+        if status.is_redirection() {
+            return Err(redirect_error(&url, &operation, &response));
+        }
+        let content_range = response
+            .headers()
+            .get(reqwest::header::CONTENT_RANGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(size_of_content_range);
+        match status.as_u16() {
+            206 | 416 => content_range.ok_or_else(|| TransportError::HttpStatus {
+                url: url.to_string(),
+                method: operation,
+                status: status.as_u16(),
+                excerpt: "the answer has no Content-Range with the file's size".to_owned(),
+            }),
+            // A server that ignores Range sends the whole file: its length is the size (the
+            // body is dropped unread).
+            200 => response
+                .content_length()
+                .ok_or_else(|| TransportError::HttpStatus {
+                    url: url.to_string(),
+                    method: operation,
+                    status: 200,
+                    excerpt: "the answer has neither Content-Range nor Content-Length".to_owned(),
+                }),
+            _ => {
+                let body = error_page(response).await;
+                Err(file_status_error(&url, &operation, status, &body))
+            }
+        }
+    }
+
     /// Uploads `length` bytes read from `source` to `file`, replacing it.
     pub(crate) async fn upload(
         &self,
@@ -249,56 +302,75 @@ impl HttpTransport {
         const CHUNK: usize = 256 * 1024;
         let url = folder_url(self.base_url(), datacenter_path, file);
         let operation = format!("upload of {file}");
+        let idle = self.idle_timeout();
+        // When the body last moved: the server must take each chunk, and answer after the last,
+        // within the idle timeout.
+        let activity = std::sync::Arc::new(std::sync::Mutex::new(tokio::time::Instant::now()));
+        let touched = activity.clone();
         let state = (source, progress, 0u64, false);
-        let stream = futures_util::stream::unfold(
-            state,
-            move |(mut source, mut progress, sent, done)| async move {
-                if done {
-                    return None;
-                }
-                if sent == 0 {
-                    progress(TransferProgress {
-                        transferred: 0,
-                        total: Some(length),
-                    });
-                }
-                let want = CHUNK.min((length - sent) as usize);
-                if want == 0 {
-                    return None;
-                }
-                let mut buffer = vec![0u8; want];
-                match source.read(&mut buffer).await {
-                    Ok(0) => Some((
-                        Err(std::io::Error::new(
-                            std::io::ErrorKind::UnexpectedEof,
-                            format!("the source ended after {sent} of {length} bytes"),
-                        )),
-                        (source, progress, sent, true),
-                    )),
-                    Ok(n) => {
-                        buffer.truncate(n);
-                        let sent = sent + n as u64;
+        let stream =
+            futures_util::stream::unfold(state, move |(mut source, mut progress, sent, done)| {
+                let touched = touched.clone();
+                async move {
+                    *touched.lock().unwrap_or_else(|e| e.into_inner()) =
+                        tokio::time::Instant::now();
+                    if done {
+                        return None;
+                    }
+                    if sent == 0 {
                         progress(TransferProgress {
-                            transferred: sent,
+                            transferred: 0,
                             total: Some(length),
                         });
-                        Some((
-                            Ok(bytes::Bytes::from(buffer)),
-                            (source, progress, sent, false),
-                        ))
                     }
-                    Err(e) => Some((Err(e), (source, progress, sent, true))),
+                    let want = CHUNK.min((length - sent) as usize);
+                    if want == 0 {
+                        return None;
+                    }
+                    let mut buffer = vec![0u8; want];
+                    match source.read(&mut buffer).await {
+                        Ok(0) => Some((
+                            Err(std::io::Error::new(
+                                std::io::ErrorKind::UnexpectedEof,
+                                format!("the source ended after {sent} of {length} bytes"),
+                            )),
+                            (source, progress, sent, true),
+                        )),
+                        Ok(n) => {
+                            buffer.truncate(n);
+                            let sent = sent + n as u64;
+                            progress(TransferProgress {
+                                transferred: sent,
+                                total: Some(length),
+                            });
+                            Some((
+                                Ok(bytes::Bytes::from(buffer)),
+                                (source, progress, sent, false),
+                            ))
+                        }
+                        Err(e) => Some((Err(e), (source, progress, sent, true))),
+                    }
                 }
-            },
-        );
-        let response = self
+            });
+        let send = self
             .file_request(reqwest::Method::PUT, url.clone())
             .header(reqwest::header::CONTENT_LENGTH, length)
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .body(reqwest::Body::wrap_stream(stream))
-            .send()
-            .await
-            .map_err(|e| self.map_error(e, &url, &operation, self.idle_timeout()))?;
+            .send();
+        tokio::pin!(send);
+        let response = loop {
+            let last = *activity.lock().unwrap_or_else(|e| e.into_inner());
+            tokio::select! {
+                response = &mut send => break response,
+                () = tokio::time::sleep_until(last + idle) => {
+                    if activity.lock().unwrap_or_else(|e| e.into_inner()).elapsed() >= idle {
+                        return Err(stalled(&url, &operation, idle));
+                    }
+                }
+            }
+        }
+        .map_err(|e| self.map_error(e, &url, &operation, idle))?;
         let status = response.status();
         if status.is_redirection() {
             return Err(redirect_error(&url, &operation, &response));
@@ -308,6 +380,22 @@ impl HttpTransport {
             return Err(file_status_error(&url, &operation, status, &body));
         }
         Ok(length)
+    }
+}
+
+/// The complete length in a `Content-Range` header (`bytes 0-0/1234`, `bytes */1234`).
+fn size_of_content_range(value: &str) -> Option<u64> {
+    let rest = value.trim().strip_prefix("bytes")?.trim_start();
+    let (_, size) = rest.split_once('/')?;
+    size.trim().parse().ok()
+}
+
+/// The error for a transfer that made no progress for `idle`.
+fn stalled(url: &Url, operation: &str, idle: std::time::Duration) -> TransportError {
+    TransportError::Timeout {
+        url: url.to_string(),
+        method: operation.to_owned(),
+        timeout: idle,
     }
 }
 
@@ -335,6 +423,7 @@ fn file_status_error(
     let hint = match status.as_u16() {
         404 => "no such file, datastore or datacenter: ".to_owned(),
         401 | 403 => "not allowed (is the session still logged in?): ".to_owned(),
+        416 => "the requested range starts at or past the end of the file: ".to_owned(),
         _ => String::new(),
     };
     TransportError::HttpStatus {
@@ -497,6 +586,14 @@ mod tests {
             url.as_str(),
             "https://esx.example/folder/a%20b/c%23d.vmx?dcPath=dc%2Fwith+space&dsName=ds+1"
         );
+    }
+
+    #[test]
+    fn content_ranges_give_the_file_size() {
+        assert_eq!(size_of_content_range("bytes 0-0/1234"), Some(1234));
+        assert_eq!(size_of_content_range("bytes */0"), Some(0));
+        assert_eq!(size_of_content_range("bytes 0-0/*"), None);
+        assert_eq!(size_of_content_range("items 0-0/5"), None);
     }
 
     #[test]

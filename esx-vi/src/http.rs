@@ -27,6 +27,8 @@ const LONG_POLL_METHODS: [&str; 2] = ["WaitForUpdatesEx", "WaitForUpdates"];
 #[derive(Debug)]
 pub(crate) struct HttpTransport {
     http: reqwest::Client,
+    /// The same client without a read timeout, for datastore transfers (see `files`).
+    transfer_http: reqwest::Client,
     /// `https://host[:port]/` with no path, user or query: the base of `/sdk` and `/folder`.
     base: Url,
     sdk: Url,
@@ -65,29 +67,13 @@ impl HttpTransport {
         let sdk = base.join("sdk").map_err(config_cause)?;
 
         let presented = Arc::new(PresentedCertificates::default());
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(options.connect_timeout)
-            // Bounds a pause in any answer, datastore transfers included (which have no overall
-            // limit), so a stalled server never hangs the client.
-            .read_timeout(options.request_timeout)
-            .user_agent(options.user_agent.clone())
-            .pool_max_idle_per_host(options.max_in_flight)
-            // Never follow a redirect (as libvirt, which sets CURLOPT_FOLLOWLOCATION to 0): a
-            // 307/308 would send the Login body, password included, wherever it points.
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy();
-        if base.scheme() == "https" {
-            let tls = RecordingVerifier::new(&options.tls, presented.clone())
-                .and_then(RecordingVerifier::into_client_config)
-                .map_err(config_cause)?;
-            builder = builder.use_preconfigured_tls(tls);
-        }
-        if let Some(proxy) = &options.proxy {
-            builder = builder.proxy(parse_proxy(proxy)?);
-        }
-        let http = builder.build().map_err(config_cause)?;
+        let http = build_client(&base, options, &presented, Some(options.request_timeout))?;
+        // reqwest's read timeout runs from sending a request to its answer's headers, which an
+        // upload gets only once all of it is sent: transfers bound each pause themselves.
+        let transfer_http = build_client(&base, options, &presented, None)?;
         Ok(Self {
             http,
+            transfer_http,
             base,
             sdk,
             soap_action: RwLock::new("urn:vim25".to_owned()),
@@ -116,9 +102,16 @@ impl HttpTransport {
         self.request_timeout
     }
 
-    /// The underlying HTTP client, for datastore file transfers.
+    /// The HTTP client of SOAP calls, whose read timeout bounds the wait for an answer: for
+    /// small whole reads such as a screenshot.
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.http
+    }
+
+    /// The HTTP client for datastore file transfers: no read timeout, the transfer bounds each
+    /// pause in the data (and the wait for an answer) with [`Self::idle_timeout`] itself.
+    pub(crate) fn transfer_http(&self) -> &reqwest::Client {
+        &self.transfer_http
     }
 
     /// Switches the `SOAPAction` header to `urn:vim25/<api_version>` once the server's API version
@@ -307,6 +300,39 @@ impl Transport for HttpTransport {
         let span = tracing::debug_span!("soap", method = request.method);
         async move { self.post(&request).await }.instrument(span)
     }
+}
+
+/// The HTTP client of a connection: its TLS verification, proxy and connect timeout, never
+/// following redirects; `read_timeout` bounds the wait for each answer.
+fn build_client(
+    base: &Url,
+    options: &ConnectOptions,
+    presented: &Arc<PresentedCertificates>,
+    read_timeout: Option<Duration>,
+) -> Result<reqwest::Client, TransportError> {
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(options.connect_timeout)
+        .user_agent(options.user_agent.clone())
+        .pool_max_idle_per_host(options.max_in_flight)
+        // Never follow a redirect (as libvirt, which sets CURLOPT_FOLLOWLOCATION to 0): a
+        // 307/308 would send the Login body, password included, wherever it points.
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy();
+    if let Some(timeout) = read_timeout {
+        // Bounds the wait for a SOAP answer and each pause in it, so a stalled server never
+        // hangs the client.
+        builder = builder.read_timeout(timeout);
+    }
+    if base.scheme() == "https" {
+        let tls = RecordingVerifier::new(&options.tls, presented.clone())
+            .and_then(RecordingVerifier::into_client_config)
+            .map_err(config_cause)?;
+        builder = builder.use_preconfigured_tls(tls);
+    }
+    if let Some(proxy) = &options.proxy {
+        builder = builder.proxy(parse_proxy(proxy)?);
+    }
+    builder.build().map_err(config_cause)
 }
 
 /// The error for a 3xx answer to a request for `url`: the status and where it pointed, never

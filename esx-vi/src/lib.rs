@@ -21,6 +21,7 @@ pub mod secret;
 pub mod task;
 pub mod text;
 pub mod tls;
+mod transfer;
 
 pub use client::Client;
 pub use error::{Error, Report, TransportError};
@@ -34,3 +35,4 @@ pub use task::{
     TaskRun, TaskWait,
 };
 pub use tls::{Thumbprint, TlsVerification};
+pub use transfer::{DownloadOptions, TransferSummary, UploadOptions};

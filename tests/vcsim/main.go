@@ -82,6 +82,7 @@ type config struct {
 	questionVMs      patterns
 	noncancelableVMs patterns
 	writeVMX         bool
+	iscsi            bool
 	exitOnStdinEOF   bool
 	storage          bool
 	storageDisks     int
@@ -129,6 +130,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.BoolVar(&c.writeVMX, "vmx", true, "write a minimal .vmx for VMs whose .vmx is empty")
 	fs.BoolVar(&c.storage, "storage", false, "storage as real hosts have it: mount paths, fixed capacities, LocalDS_0 on VMFS, an NFS datastore nfs_0 with images and disks, VMDK descriptors (see storage.go)")
 	fs.IntVar(&c.storageDisks, "storage-disks", 0, "with -storage: further thin disks many/diskNNNN.vmdk on nfs_0")
+	fs.BoolVar(&c.iscsi, "iscsi", false, "give every host a software iSCSI adapter with static targets and LUNs")
 	fs.BoolVar(&c.exitOnStdinEOF, "exit-on-stdin-eof", false, "exit when standard input closes (for test harnesses)")
 	fs.BoolVar(&c.trace, "trace", false, "log SOAP traffic to stderr")
 	fs.BoolVar(&c.screenshots, "screenshots", true, "hosts report capability.screenshotSupported and /screen serves PNGs of powered-on VMs")
@@ -277,6 +279,7 @@ func run(c *config) error {
 	if c.storage {
 		rt.registerStorage()
 	}
+	rt.registerIscsi()
 	// NewServer has already started serving; swapping the handler is safe because no client knows
 	// the address before it is printed below.
 	server.Config.Handler = rt

@@ -82,6 +82,7 @@ connected_groups! {
     unsupported => Unsupported,
     edit => Edit,
     screenshot => Screenshot,
+    transfer => Transfer,
 }
 
 /// Manage VMware ESX hosts and vCenter servers the way virsh manages libvirt domains.

@@ -64,6 +64,7 @@ pub(crate) fn no_uri() -> CommandError {
 /// Opens the connection, runs `command` on it, closes it, and returns what to print.
 pub(crate) fn run(global: &GlobalArgs, command: ConnectedCommand) -> Result<String, CommandError> {
     init_logging();
+    QUIET.store(global.quiet, std::sync::atomic::Ordering::Relaxed);
     let timeouts = global
         .timeout
         .map_or_else(Timeouts::default, Timeouts::with_call_limit);
@@ -89,6 +90,14 @@ pub(crate) fn run(global: &GlobalArgs, command: ConnectedCommand) -> Result<Stri
         output.push('\n');
     }
     Ok(output)
+}
+
+/// Whether -q was given, for commands that would otherwise show progress on stderr.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether the command runs with -q (no blank line, no progress bar).
+pub(crate) fn is_quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The limits `--timeout` / `ESX_VIRSH_TIMEOUT` set, for every connection the command opens.

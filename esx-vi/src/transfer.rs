@@ -1,0 +1,506 @@
+//! Datastore files to and from local files, on the streaming transfers of `files`: a byte range
+//! (offset and length) of the datastore file, resuming an interrupted download, the SHA-256 of
+//! the data, and local files handled safely: a download lands in a temporary file beside its
+//! destination and replaces it only once complete (resuming appends to the partial file instead),
+//! and an upload reads nothing but a regular file, refusing a device, FIFO or directory before
+//! anything is sent. Memory stays flat whatever the size: fixed buffers, no whole-file reads.
+
+use std::io;
+use std::path::Path;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+
+use crate::error::TransportError;
+use crate::files::{ByteRange, DatastorePath, TransferProgress};
+use crate::local_file::{check_regular, LocalFileError};
+
+/// Writes to a local file go through a buffer this large: fewer, larger writes.
+const WRITE_BUFFER: usize = 1 << 20;
+/// Reading a local file to hash it, a chunk at a time.
+const HASH_CHUNK: usize = 1 << 20;
+
+/// Which part of a datastore file a download takes, and how.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DownloadOptions {
+    /// The first byte of the datastore file to download.
+    pub offset: u64,
+    /// At most this many bytes (`None`: to the end of the file).
+    pub length: Option<u64>,
+    /// Continue an interrupted download: keep what the local file holds and fetch only the rest
+    /// (the local file then is written in place, and a failure leaves it partial, to resume again).
+    pub resume: bool,
+    /// Compute the SHA-256 of the local file's content.
+    pub checksum: bool,
+}
+
+/// Where an upload writes into the datastore file, and how much.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UploadOptions {
+    /// Where in the datastore file the data goes. 0 replaces the file with the local one; beyond
+    /// 0 the datastore file's bytes before it (and after the data) are kept: the server can only
+    /// replace a whole file, so the new content is put together in a local temporary file first.
+    pub offset: u64,
+    /// At most this many bytes of the local file (`None`: all of it).
+    pub length: Option<u64>,
+    /// Compute the SHA-256 of the data sent from the local file.
+    pub checksum: bool,
+}
+
+/// What a transfer did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransferSummary {
+    /// Bytes moved over the network for the data asked for.
+    pub transferred: u64,
+    /// Bytes a resumed download found already in the local file.
+    pub resumed_from: u64,
+    /// Lower-case hex SHA-256 of the local data (the whole resulting local file for a download,
+    /// the data read for an upload), when asked for.
+    pub sha256: Option<String>,
+}
+
+fn local_error(context: String, source: io::Error) -> crate::Error {
+    crate::Error::Transport(TransportError::Io { context, source })
+}
+
+fn refusal(context: String, reason: impl Into<String>) -> crate::Error {
+    local_error(
+        context,
+        io::Error::new(io::ErrorKind::InvalidInput, reason.into()),
+    )
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Passes writes through to `inner` and hashes what was written.
+struct HashingWriter<W> {
+    inner: W,
+    hasher: Option<Sha256>,
+}
+
+impl<W: AsyncWrite + Unpin> AsyncWrite for HashingWriter<W> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        let written = Pin::new(&mut this.inner).poll_write(cx, buf);
+        if let (Poll::Ready(Ok(n)), Some(hasher)) = (&written, this.hasher.as_mut()) {
+            hasher.update(&buf[..*n]);
+        }
+        written
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Passes reads through from `inner`, hashing what was read into a shared hasher (the reader is
+/// moved into the upload; the hash is read after it).
+struct HashingReader<R> {
+    inner: R,
+    hasher: Option<std::sync::Arc<std::sync::Mutex<Sha256>>>,
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for HashingReader<R> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        let before = buf.filled().len();
+        let read = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if let (Poll::Ready(Ok(())), Some(hasher)) = (&read, this.hasher.as_ref()) {
+            hasher
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .update(&buf.filled()[before..]);
+        }
+        read
+    }
+}
+
+/// Hashes the first `length` bytes of an open local file, reading from its start.
+async fn hash_prefix(
+    file: &mut tokio::fs::File,
+    length: u64,
+    hasher: &mut Sha256,
+) -> io::Result<()> {
+    file.seek(io::SeekFrom::Start(0)).await?;
+    let mut buffer = vec![0u8; HASH_CHUNK];
+    let mut left = length;
+    while left > 0 {
+        let want = HASH_CHUNK.min(usize::try_from(left).unwrap_or(HASH_CHUNK));
+        let n = file.read(&mut buffer[..want]).await?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the file got shorter while it was read",
+            ));
+        }
+        hasher.update(&buffer[..n]);
+        left -= n as u64;
+    }
+    file.seek(io::SeekFrom::End(0)).await?;
+    Ok(())
+}
+
+/// The range to ask for: `offset`, `length` and what a resumed download already has.
+fn remote_range(offset: u64, length: Option<u64>, have: u64) -> Option<ByteRange> {
+    let start = offset.saturating_add(have);
+    let end = length.map(|l| offset.saturating_add(l));
+    (start > 0 || end.is_some()).then_some(ByteRange { start, end })
+}
+
+impl crate::Client {
+    /// Downloads a datastore file (or `options.offset`/`length` of it) to the local path
+    /// `local`, calling `progress` as bytes arrive (counted from the start of the local file when
+    /// resuming). Without `resume` the data goes to a temporary file beside `local` that replaces
+    /// it once complete, so a failure leaves nothing half-written; a destination that is not a
+    /// regular file (`/dev/null`, a FIFO) is written directly.
+    pub async fn download_to_path(
+        &self,
+        datacenter_path: &str,
+        file: &DatastorePath,
+        local: &Path,
+        options: DownloadOptions,
+        mut progress: impl FnMut(TransferProgress) + Send,
+    ) -> Result<TransferSummary, crate::Error> {
+        let shown = local.display();
+        let cannot_write = |e| local_error(format!("cannot write {shown}"), e);
+        let existing = std::fs::metadata(local).ok();
+        let direct = existing.as_ref().is_some_and(|m| !m.is_file());
+        if direct && options.resume {
+            return Err(refusal(
+                format!("cannot resume into {shown}"),
+                "it is not a regular file",
+            ));
+        }
+
+        let mut hasher = options.checksum.then(Sha256::new);
+        let mut have = 0u64;
+        let mut temp = None;
+        let mut sink = if options.resume {
+            let mut f = tokio::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .read(true)
+                .open(local)
+                .await
+                .map_err(cannot_write)?;
+            have = f.metadata().await.map_err(cannot_write)?.len();
+            if let Some(h) = hasher.as_mut() {
+                hash_prefix(&mut f, have, h)
+                    .await
+                    .map_err(|e| local_error(format!("cannot read {shown}"), e))?;
+            }
+            f
+        } else if direct {
+            tokio::fs::OpenOptions::new()
+                .write(true)
+                .open(local)
+                .await
+                .map_err(cannot_write)?
+        } else {
+            let dir = match local.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            let name = local
+                .file_name()
+                .map_or_else(|| "download".into(), |n| n.to_string_lossy().into_owned());
+            let path = tempfile::Builder::new()
+                .prefix(&format!(".{name}."))
+                .suffix(".part")
+                .tempfile_in(dir)
+                .map_err(cannot_write)?
+                .into_temp_path();
+            let f = tokio::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .await
+                .map_err(cannot_write)?;
+            temp = Some(path);
+            f
+        };
+
+        if let Some(length) = options.length {
+            if have > length {
+                return Err(refusal(
+                    format!("cannot resume into {shown}"),
+                    format!("it holds {have} bytes, more than the {length} to download"),
+                ));
+            }
+        }
+        let complete = || TransferSummary {
+            transferred: 0,
+            resumed_from: have,
+            sha256: None,
+        };
+        let done_already = options.length == Some(have);
+        if have > 0 && !done_already {
+            // Past the end, the server answers 416: say instead whether the file is complete.
+            let size = self.http().file_size(datacenter_path, file).await?;
+            let start = options.offset.saturating_add(have);
+            if start > size {
+                return Err(refusal(
+                    format!("cannot resume into {shown}"),
+                    format!(
+                        "it holds {have} bytes, more than the {} left in {file} from offset {}: it is not a partial download of it",
+                        size.saturating_sub(options.offset),
+                        options.offset
+                    ),
+                ));
+            }
+            if start == size {
+                let mut summary = complete();
+                summary.sha256 = hasher.map(|h| hex(&h.finalize()));
+                return Ok(summary);
+            }
+        } else if done_already {
+            let mut summary = complete();
+            summary.sha256 = hasher.map(|h| hex(&h.finalize()));
+            return Ok(summary);
+        }
+
+        let range = remote_range(options.offset, options.length, have);
+        let mut writer = HashingWriter {
+            inner: tokio::io::BufWriter::with_capacity(WRITE_BUFFER, &mut sink),
+            hasher,
+        };
+        let result = self
+            .http()
+            .download(
+                datacenter_path,
+                file,
+                range,
+                &mut writer,
+                &mut |p: TransferProgress| {
+                    progress(TransferProgress {
+                        transferred: have + p.transferred,
+                        total: p.total.map(|t| have + t),
+                    })
+                },
+            )
+            .await;
+        let transferred = match result {
+            Ok(n) => n,
+            Err(e) => {
+                // Resuming, what arrived is kept for the next attempt (a temporary file goes).
+                if options.resume {
+                    let _ = writer.inner.flush().await;
+                }
+                return Err(e.into());
+            }
+        };
+        let hasher = writer.hasher.take();
+        writer.inner.flush().await.map_err(cannot_write)?;
+        drop(writer);
+        sink.sync_all().await.map_err(cannot_write)?;
+        drop(sink);
+        if let Some(path) = temp {
+            path.persist(local).map_err(|e| cannot_write(e.error))?;
+        }
+        Ok(TransferSummary {
+            transferred,
+            resumed_from: have,
+            sha256: hasher.map(|h| hex(&h.finalize())),
+        })
+    }
+
+    /// Uploads the local regular file `local` (or its first `options.length` bytes) to a datastore
+    /// file, created when missing, calling `progress` as bytes are sent. A path that is not a
+    /// regular file (a device such as `/dev/zero`, a FIFO, a directory) is refused before
+    /// anything is sent. See [`UploadOptions::offset`] for writing into an existing file.
+    pub async fn upload_from_path(
+        &self,
+        datacenter_path: &str,
+        file: &DatastorePath,
+        local: &Path,
+        options: UploadOptions,
+        progress: impl FnMut(TransferProgress) + Send + 'static,
+    ) -> Result<TransferSummary, crate::Error> {
+        let shown = local.display().to_string();
+        let cannot_read = |e: io::Error| local_error(format!("cannot upload {shown}"), e);
+        // A FIFO is never opened: opening it would wait for a writer.
+        check_regular(local).map_err(|e| match e {
+            LocalFileError::Io(e) => cannot_read(e),
+            other => refusal(format!("cannot upload {shown}"), other.to_string()),
+        })?;
+        let source = std::fs::File::open(local).map_err(cannot_read)?;
+        let metadata = source.metadata().map_err(cannot_read)?;
+        if !metadata.is_file() {
+            return Err(refusal(
+                format!("cannot upload {shown}"),
+                "it is not a regular file",
+            ));
+        }
+        let length = options
+            .length
+            .map_or(metadata.len(), |l| l.min(metadata.len()));
+        let hasher = options
+            .checksum
+            .then(|| std::sync::Arc::new(std::sync::Mutex::new(Sha256::new())));
+        let reader = HashingReader {
+            inner: tokio::fs::File::from_std(source).take(length),
+            hasher: hasher.clone(),
+        };
+        let sent = if options.offset == 0 {
+            self.upload_file(datacenter_path, file, reader, length, progress)
+                .await?
+        } else {
+            self.upload_spliced(
+                datacenter_path,
+                file,
+                reader,
+                length,
+                options.offset,
+                progress,
+            )
+            .await?;
+            length
+        };
+        let sha256 = hasher.map(|h| {
+            let h = std::sync::Arc::try_unwrap(h)
+                .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+                .unwrap_or_else(|shared| shared.lock().unwrap_or_else(|e| e.into_inner()).clone());
+            hex(&h.finalize())
+        });
+        Ok(TransferSummary {
+            transferred: sent,
+            resumed_from: 0,
+            sha256,
+        })
+    }
+
+    /// Writes `length` bytes of `data` at `offset` of an existing datastore file, keeping its
+    /// other bytes: the server replaces whole files only, so the new content (head, data, tail)
+    /// is put together in a local temporary file, then uploaded.
+    async fn upload_spliced(
+        &self,
+        datacenter_path: &str,
+        file: &DatastorePath,
+        mut data: impl AsyncRead + Unpin + Send,
+        length: u64,
+        offset: u64,
+        progress: impl FnMut(TransferProgress) + Send + 'static,
+    ) -> Result<(), crate::Error> {
+        let size = self.http().file_size(datacenter_path, file).await?;
+        if offset > size {
+            return Err(refusal(
+                format!("cannot write at offset {offset} of {file}"),
+                format!("the file has only {size} bytes"),
+            ));
+        }
+        let staging = |e| local_error("cannot stage the new content locally".to_owned(), e);
+        let path = tempfile::Builder::new()
+            .prefix(".esx-vi-upload.")
+            .tempfile()
+            .map_err(staging)?
+            .into_temp_path();
+        let mut staged = tokio::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .await
+            .map_err(staging)?;
+        {
+            let mut writer = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, &mut staged);
+            let head = ByteRange {
+                start: 0,
+                end: Some(offset),
+            };
+            self.http()
+                .download(datacenter_path, file, Some(head), &mut writer, &mut |_| {})
+                .await?;
+            let copied = tokio::io::copy(&mut data, &mut writer)
+                .await
+                .map_err(|e| local_error("cannot read the data to upload".to_owned(), e))?;
+            if copied != length {
+                return Err(local_error(
+                    "cannot read the data to upload".to_owned(),
+                    io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!("it ended after {copied} of {length} bytes"),
+                    ),
+                ));
+            }
+            let end = offset.saturating_add(length);
+            if end < size {
+                let tail = ByteRange {
+                    start: end,
+                    end: None,
+                };
+                self.http()
+                    .download(datacenter_path, file, Some(tail), &mut writer, &mut |_| {})
+                    .await?;
+            }
+            writer.flush().await.map_err(staging)?;
+        }
+        drop(staged);
+        let source = tokio::fs::File::open(&path).await.map_err(staging)?;
+        let total = source.metadata().await.map_err(staging)?.len();
+        self.upload_file(datacenter_path, file, source, total, progress)
+            .await?;
+        Ok(())
+    }
+
+    /// The size in bytes of a datastore file.
+    pub async fn datastore_file_size(
+        &self,
+        datacenter_path: &str,
+        file: &DatastorePath,
+    ) -> Result<u64, crate::Error> {
+        Ok(self.http().file_size(datacenter_path, file).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_follow_offset_length_and_what_is_already_there() {
+        assert_eq!(remote_range(0, None, 0), None);
+        assert_eq!(
+            remote_range(0, None, 10),
+            Some(ByteRange {
+                start: 10,
+                end: None
+            })
+        );
+        assert_eq!(
+            remote_range(5, Some(10), 0),
+            Some(ByteRange {
+                start: 5,
+                end: Some(15)
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn the_hashing_writer_hashes_what_it_writes() {
+        let mut out = Vec::new();
+        let mut w = HashingWriter {
+            inner: &mut out,
+            hasher: Some(Sha256::new()),
+        };
+        w.write_all(b"abc").await.unwrap();
+        let digest = hex(&w.hasher.take().unwrap().finalize());
+        assert_eq!(
+            digest,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(out, b"abc");
+    }
+}
