@@ -32,7 +32,6 @@ const (
 	iscsiDevice    = "vmhba65"
 	iscsiHbaKey    = "key-vim.host.InternetScsiHba-" + iscsiDevice
 	iscsiInterface = "key-vim.host.ScsiTopology.Interface-" + iscsiDevice
-	gib            = int64(1) << 30
 )
 
 // iscsiTargetSpec is one static target of the simulated SAN and the LUNs it presents at start.
