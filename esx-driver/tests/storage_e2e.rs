@@ -8,6 +8,7 @@ mod e2e_common;
 
 use e2e_common::{simulator_with, temp_file, uri, virsh};
 use esx_driver::auth::CredentialSources;
+use esx_driver::driver::storage::{NewVolume, WipeAlgorithm};
 use esx_driver::driver::Connection;
 use esx_tests::{Model, SimOptions, WireStyle};
 
@@ -583,4 +584,95 @@ async fn listings_cost_a_fixed_number_of_soap_calls() {
     assert!(vol_calls <= 3, "vol-list: {vol_calls} calls");
     eprintln!("pool-list --details (50 datastores): {pool_calls} calls; vol-list (1,004 volumes): {vol_calls} calls");
     conn.close().await.unwrap();
+}
+
+/// Records the percentages a `..._with_progress` operation reports, and checks what every
+/// such report promises: values only go up, the last one is 100.
+fn checked(what: &str, seen: &[u8]) {
+    assert_eq!(seen.last(), Some(&100), "{what}: ends at 100, got {seen:?}");
+    assert!(
+        seen.windows(2).all(|w| w[0] < w[1]),
+        "{what}: only rising values, got {seen:?}"
+    );
+}
+
+#[tokio::test]
+async fn long_storage_operations_report_the_tasks_progress() {
+    // Tasks that run for a while (the simulator's ExtendVirtualDisk reports info.progress in
+    // steps over -task-duration); its create, copy and zero-fill tasks finish at once.
+    let mut options = SimOptions::new(Model::Esx)
+        .arg("-storage")
+        .task_duration(std::time::Duration::from_millis(1500));
+    options.datastores = Some(2);
+    let sim = simulator_with(options);
+    let sources =
+        CredentialSources::isolated().with_env_vars([("ESX_PASSWORD", e2e_common::PASSWORD)]);
+    let conn = Connection::open(&uri(&sim), &sources).await.unwrap();
+    let pool = conn.storage_pool_lookup_by_name("nfs_0").await.unwrap();
+
+    let mut seen = Vec::new();
+    let def = NewVolume {
+        name: "progress/thick.vmdk".to_owned(),
+        capacity: 10 << 20,
+        allocation: None,
+        format: Some("vmdk".to_owned()),
+    };
+    let disk = conn
+        .storage_vol_create_with_progress(&pool, &def, &mut |p| seen.push(p))
+        .await
+        .unwrap();
+    checked("create", &seen);
+
+    let mut seen = Vec::new();
+    let copy = conn
+        .storage_vol_clone_with_progress(&pool, &disk, "progress/copy.vmdk", &mut |p| seen.push(p))
+        .await
+        .unwrap();
+    checked("clone", &seen);
+    assert_eq!(copy.capacity, disk.capacity);
+
+    let mut seen = Vec::new();
+    conn.storage_vol_wipe_with_progress(&copy, &WipeAlgorithm::Zero, &mut |p| seen.push(p))
+        .await
+        .unwrap();
+    checked("wipe", &seen);
+
+    let mut seen = Vec::new();
+    conn.storage_vol_resize_with_progress(&disk, 20 << 20, false, &mut |p| seen.push(p))
+        .await
+        .unwrap();
+    checked("resize", &seen);
+    assert!(
+        seen.iter().any(|p| (1..100).contains(p)),
+        "a task that runs reports values on the way: {seen:?}"
+    );
+
+    // A failed operation never reports completion.
+    let mut seen = Vec::new();
+    let refused = conn
+        .storage_vol_clone_with_progress(&pool, &disk, "progress/copy.vmdk", &mut |p| seen.push(p))
+        .await;
+    assert!(refused.is_err(), "copying onto an existing disk fails");
+    assert!(!seen.contains(&100), "{seen:?}");
+    conn.close().await.unwrap();
+
+    // esx-virsh draws its bar only on a terminal: with stderr piped, nothing but the result.
+    let uri = uri(&sim);
+    for args in [
+        &[
+            "vol-clone",
+            "progress/thick.vmdk",
+            "progress/cli.vmdk",
+            "--pool",
+            "nfs_0",
+        ][..],
+        &["vol-resize", "progress/cli.vmdk", "30M", "--pool", "nfs_0"],
+        &["vol-wipe", "progress/cli.vmdk", "--pool", "nfs_0"],
+        &["vol-create-as", "nfs_0", "progress/cli2.vmdk", "10M"],
+    ] {
+        let run = virsh(&uri, args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        assert_eq!(run.stderr, "", "{args:?}: nothing drawn on a pipe");
+        assert!(!run.stdout.contains('%'), "{args:?}: {}", run.stdout);
+    }
 }

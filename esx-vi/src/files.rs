@@ -149,6 +149,34 @@ pub(crate) fn folder_url(base: &Url, datacenter_path: &str, file: &DatastorePath
     url
 }
 
+/// Where the bytes of a download go.
+pub(crate) enum ChunkSink<'a> {
+    /// Written into an async writer (each chunk is copied into it).
+    Writer(&'a mut (dyn AsyncWrite + Unpin + Send)),
+    /// Handed over as they arrived, without a copy, to a consumer (a writer thread) through a
+    /// bounded channel: a slow consumer makes the download wait, so memory stays bounded. A
+    /// consumer that has gone (it failed) makes the download fail with `BrokenPipe`.
+    Chunks(&'a tokio::sync::mpsc::Sender<bytes::Bytes>),
+}
+
+impl ChunkSink<'_> {
+    async fn put(&mut self, chunk: bytes::Bytes) -> std::io::Result<()> {
+        match self {
+            Self::Writer(w) => w.write_all(&chunk).await,
+            Self::Chunks(tx) => tx.send(chunk).await.map_err(|_| {
+                std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the local writer stopped")
+            }),
+        }
+    }
+
+    async fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Self::Writer(w) => w.flush().await,
+            Self::Chunks(_) => Ok(()),
+        }
+    }
+}
+
 impl HttpTransport {
     fn file_request(&self, method: reqwest::Method, url: Url) -> reqwest::RequestBuilder {
         let mut request = self.transfer_http().request(method, url);
@@ -165,6 +193,25 @@ impl HttpTransport {
         file: &DatastorePath,
         range: Option<ByteRange>,
         sink: &mut (dyn AsyncWrite + Unpin + Send),
+        progress: &mut (dyn FnMut(TransferProgress) + Send),
+    ) -> Result<u64, TransportError> {
+        self.download_into(
+            datacenter_path,
+            file,
+            range,
+            ChunkSink::Writer(sink),
+            progress,
+        )
+        .await
+    }
+
+    /// Downloads `file` (or `range` of it) into `sink`; returns the number of bytes passed on.
+    pub(crate) async fn download_into(
+        &self,
+        datacenter_path: &str,
+        file: &DatastorePath,
+        range: Option<ByteRange>,
+        mut sink: ChunkSink<'_>,
         progress: &mut (dyn FnMut(TransferProgress) + Send),
     ) -> Result<u64, TransportError> {
         let url = folder_url(self.base_url(), datacenter_path, file);
@@ -207,26 +254,25 @@ impl HttpTransport {
             .await
             .map_err(|_| stalled(&url, &operation, idle))?
         {
-            let chunk = chunk.map_err(|e| self.map_error(e, &url, &operation, idle))?;
-            let mut data: &[u8] = &chunk;
+            let mut data = chunk.map_err(|e| self.map_error(e, &url, &operation, idle))?;
+            // Cutting is slicing the shared buffer, never copying it.
             if skip > 0 {
                 let n = skip.min(data.len() as u64) as usize;
-                data = &data[n..];
+                data = data.slice(n..);
                 skip -= n as u64;
             }
             if let Some(left) = remaining.as_mut() {
                 let n = (*left).min(data.len() as u64) as usize;
-                data = &data[..n];
+                data.truncate(n);
                 *left -= n as u64;
             }
             if !data.is_empty() {
-                sink.write_all(data)
-                    .await
-                    .map_err(|source| TransportError::Io {
-                        context: format!("writing the {operation} failed"),
-                        source,
-                    })?;
-                transferred += data.len() as u64;
+                let n = data.len() as u64;
+                sink.put(data).await.map_err(|source| TransportError::Io {
+                    context: format!("writing the {operation} failed"),
+                    source,
+                })?;
+                transferred += n;
                 progress(TransferProgress { transferred, total });
             }
             if remaining == Some(0) {

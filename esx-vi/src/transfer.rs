@@ -5,20 +5,24 @@
 //! and an upload reads nothing but a regular file, refusing a device, FIFO or directory before
 //! anything is sent. Memory stays flat whatever the size: fixed buffers, no whole-file reads.
 
-use std::io;
+use std::io::{self, Read, Write};
 use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
 
 use crate::error::TransportError;
-use crate::files::{ByteRange, DatastorePath, TransferProgress};
+use crate::files::{ByteRange, ChunkSink, DatastorePath, TransferProgress};
 use crate::local_file::{check_regular, LocalFileError};
 
 /// Writes to a local file go through a buffer this large: fewer, larger writes.
 const WRITE_BUFFER: usize = 1 << 20;
+/// Chunks queued between a download and its writer thread. The HTTP client hands over chunks of
+/// at most a few hundred KiB (its read buffer), so this bounds the queue to a few MiB.
+const WRITE_QUEUE: usize = 16;
 /// Reading a local file to hash it, a chunk at a time.
 const HASH_CHUNK: usize = 1 << 20;
 
@@ -59,6 +63,9 @@ pub struct TransferSummary {
     /// Lower-case hex SHA-256 of the local data (the whole resulting local file for a download,
     /// the data read for an upload), when asked for.
     pub sha256: Option<String>,
+    /// How long making a download durable (fsync before the rename) took; zero for uploads and
+    /// for destinations that are not regular files.
+    pub sync_time: Duration,
 }
 
 fn local_error(context: String, source: io::Error) -> crate::Error {
@@ -74,35 +81,6 @@ fn refusal(context: String, reason: impl Into<String>) -> crate::Error {
 
 fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Passes writes through to `inner` and hashes what was written.
-struct HashingWriter<W> {
-    inner: W,
-    hasher: Option<Sha256>,
-}
-
-impl<W: AsyncWrite + Unpin> AsyncWrite for HashingWriter<W> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = &mut *self;
-        let written = Pin::new(&mut this.inner).poll_write(cx, buf);
-        if let (Poll::Ready(Ok(n)), Some(hasher)) = (&written, this.hasher.as_mut()) {
-            hasher.update(&buf[..*n]);
-        }
-        written
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
 }
 
 /// Passes reads through from `inner`, hashing what was read into a shared hasher (the reader is
@@ -131,28 +109,85 @@ impl<R: AsyncRead + Unpin> AsyncRead for HashingReader<R> {
     }
 }
 
-/// Hashes the first `length` bytes of an open local file, reading from its start.
-async fn hash_prefix(
-    file: &mut tokio::fs::File,
-    length: u64,
-    hasher: &mut Sha256,
-) -> io::Result<()> {
-    file.seek(io::SeekFrom::Start(0)).await?;
+/// Hashes the first `length` bytes of the local file at `path` into `hasher` (resuming with a
+/// checksum: the whole resulting file is hashed).
+fn hash_prefix(path: &Path, length: u64, mut hasher: Sha256) -> io::Result<Sha256> {
+    let mut file = std::fs::File::open(path)?.take(length);
     let mut buffer = vec![0u8; HASH_CHUNK];
-    let mut left = length;
-    while left > 0 {
-        let want = HASH_CHUNK.min(usize::try_from(left).unwrap_or(HASH_CHUNK));
-        let n = file.read(&mut buffer[..want]).await?;
+    let mut read = 0u64;
+    loop {
+        let n = file.read(&mut buffer)?;
         if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the file got shorter while it was read",
-            ));
+            break;
         }
         hasher.update(&buffer[..n]);
-        left -= n as u64;
+        read += n as u64;
     }
-    file.seek(io::SeekFrom::End(0)).await?;
+    if read < length {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the file got shorter while it was read",
+        ));
+    }
+    Ok(hasher)
+}
+
+/// The writer thread of a download: writes the chunks from `queue` to `file` until the queue is
+/// closed, hashing them when asked, and gives the file and hash back. Each wake-up takes the
+/// chunks already queued and writes them with one vectored write (plain blocking writes: the
+/// chunks are the HTTP client's buffers, so nothing is copied or buffered again).
+fn write_chunks(
+    mut file: std::fs::File,
+    mut queue: tokio::sync::mpsc::Receiver<bytes::Bytes>,
+    mut hasher: Option<Sha256>,
+) -> io::Result<(std::fs::File, Option<Sha256>)> {
+    let mut batch = Vec::with_capacity(WRITE_QUEUE);
+    while let Some(first) = queue.blocking_recv() {
+        batch.push(first);
+        // At most a queue's worth, or a producer as fast as this loop would grow it forever.
+        while batch.len() < WRITE_QUEUE {
+            match queue.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        write_all_vectored(&mut file, &batch)?;
+        if let Some(h) = hasher.as_mut() {
+            for chunk in &batch {
+                h.update(chunk);
+            }
+        }
+        batch.clear();
+    }
+    Ok((file, hasher))
+}
+
+/// Writes all of `chunks`, in order, with as few `writev` calls as the OS allows.
+fn write_all_vectored(file: &mut impl Write, chunks: &[bytes::Bytes]) -> io::Result<()> {
+    let total: usize = chunks.iter().map(|c| c.len()).sum();
+    let mut written = 0;
+    while written < total {
+        let mut skip = written;
+        let slices = chunks
+            .iter()
+            .filter_map(|c| {
+                if skip >= c.len() {
+                    skip -= c.len();
+                    None
+                } else {
+                    let slice = io::IoSlice::new(&c[skip..]);
+                    skip = 0;
+                    Some(slice)
+                }
+            })
+            .collect::<Vec<_>>();
+        match file.write_vectored(&slices) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => written += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
     Ok(())
 }
 
@@ -167,8 +202,13 @@ impl crate::Client {
     /// Downloads a datastore file (or `options.offset`/`length` of it) to the local path
     /// `local`, calling `progress` as bytes arrive (counted from the start of the local file when
     /// resuming). Without `resume` the data goes to a temporary file beside `local` that replaces
-    /// it once complete, so a failure leaves nothing half-written; a destination that is not a
-    /// regular file (`/dev/null`, a FIFO) is written directly.
+    /// it once complete and synced to disk, so a failure leaves nothing half-written; a
+    /// destination that is not a regular file (`/dev/null`, a FIFO) is written directly.
+    ///
+    /// The chunks received are handed, without copying, to one blocking writer thread through a
+    /// bounded queue: the receiving task never waits on the disk for each chunk, the disk writes
+    /// are plain `write` calls, and hashing (only when asked) happens there too, off the receive
+    /// path. A full queue makes the download wait, so memory stays bounded.
     pub async fn download_to_path(
         &self,
         datacenter_path: &str,
@@ -191,26 +231,26 @@ impl crate::Client {
         let mut hasher = options.checksum.then(Sha256::new);
         let mut have = 0u64;
         let mut temp = None;
-        let mut sink = if options.resume {
-            let mut f = tokio::fs::OpenOptions::new()
+        let sink = if options.resume {
+            let f = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
-                .read(true)
                 .open(local)
-                .await
                 .map_err(cannot_write)?;
-            have = f.metadata().await.map_err(cannot_write)?.len();
-            if let Some(h) = hasher.as_mut() {
-                hash_prefix(&mut f, have, h)
+            have = f.metadata().map_err(cannot_write)?.len();
+            if let Some(h) = hasher.take() {
+                let path = local.to_owned();
+                let hashed = tokio::task::spawn_blocking(move || hash_prefix(&path, have, h))
                     .await
+                    .map_err(|e| local_error(format!("cannot read {shown}"), io::Error::other(e)))?
                     .map_err(|e| local_error(format!("cannot read {shown}"), e))?;
+                hasher = Some(hashed);
             }
             f
         } else if direct {
-            tokio::fs::OpenOptions::new()
+            std::fs::OpenOptions::new()
                 .write(true)
                 .open(local)
-                .await
                 .map_err(cannot_write)?
         } else {
             let dir = match local.parent() {
@@ -220,17 +260,12 @@ impl crate::Client {
             let name = local
                 .file_name()
                 .map_or_else(|| "download".into(), |n| n.to_string_lossy().into_owned());
-            let path = tempfile::Builder::new()
+            let (f, path) = tempfile::Builder::new()
                 .prefix(&format!(".{name}."))
                 .suffix(".part")
                 .tempfile_in(dir)
                 .map_err(cannot_write)?
-                .into_temp_path();
-            let f = tokio::fs::OpenOptions::new()
-                .write(true)
-                .open(&path)
-                .await
-                .map_err(cannot_write)?;
+                .into_parts();
             temp = Some(path);
             f
         };
@@ -243,10 +278,11 @@ impl crate::Client {
                 ));
             }
         }
-        let complete = || TransferSummary {
+        let complete = |hasher: Option<Sha256>| TransferSummary {
             transferred: 0,
             resumed_from: have,
-            sha256: None,
+            sha256: hasher.map(|h| hex(&h.finalize())),
+            sync_time: Duration::ZERO,
         };
         let done_already = options.length == Some(have);
         if have > 0 && !done_already {
@@ -264,28 +300,22 @@ impl crate::Client {
                 ));
             }
             if start == size {
-                let mut summary = complete();
-                summary.sha256 = hasher.map(|h| hex(&h.finalize()));
-                return Ok(summary);
+                return Ok(complete(hasher));
             }
         } else if done_already {
-            let mut summary = complete();
-            summary.sha256 = hasher.map(|h| hex(&h.finalize()));
-            return Ok(summary);
+            return Ok(complete(hasher));
         }
 
         let range = remote_range(options.offset, options.length, have);
-        let mut writer = HashingWriter {
-            inner: tokio::io::BufWriter::with_capacity(WRITE_BUFFER, &mut sink),
-            hasher,
-        };
+        let (chunks, queue) = tokio::sync::mpsc::channel(WRITE_QUEUE);
+        let writer = tokio::task::spawn_blocking(move || write_chunks(sink, queue, hasher));
         let result = self
             .http()
-            .download(
+            .download_into(
                 datacenter_path,
                 file,
                 range,
-                &mut writer,
+                ChunkSink::Chunks(&chunks),
                 &mut |p: TransferProgress| {
                     progress(TransferProgress {
                         transferred: have + p.transferred,
@@ -294,21 +324,27 @@ impl crate::Client {
                 },
             )
             .await;
-        let transferred = match result {
-            Ok(n) => n,
-            Err(e) => {
-                // Resuming, what arrived is kept for the next attempt (a temporary file goes).
-                if options.resume {
-                    let _ = writer.inner.flush().await;
-                }
-                return Err(e.into());
-            }
+        // No more chunks: the writer finishes what it has and gives the file back.
+        drop(chunks);
+        let written = writer
+            .await
+            .map_err(|e| cannot_write(io::Error::other(e)))?;
+        // A failed write stops the writer, which makes the download fail: its error says why.
+        // Resuming, what arrived is kept for the next attempt (a temporary file goes).
+        let (sink, hasher) = written.map_err(cannot_write)?;
+        let transferred = result?;
+        let sync_time = if direct {
+            // A device or FIFO has nothing to make durable.
+            Duration::ZERO
+        } else {
+            tokio::task::spawn_blocking(move || {
+                let started = Instant::now();
+                sink.sync_all().map(|()| started.elapsed())
+            })
+            .await
+            .map_err(|e| cannot_write(io::Error::other(e)))?
+            .map_err(cannot_write)?
         };
-        let hasher = writer.hasher.take();
-        writer.inner.flush().await.map_err(cannot_write)?;
-        drop(writer);
-        sink.sync_all().await.map_err(cannot_write)?;
-        drop(sink);
         if let Some(path) = temp {
             path.persist(local).map_err(|e| cannot_write(e.error))?;
         }
@@ -316,6 +352,7 @@ impl crate::Client {
             transferred,
             resumed_from: have,
             sha256: hasher.map(|h| hex(&h.finalize())),
+            sync_time,
         })
     }
 
@@ -381,6 +418,7 @@ impl crate::Client {
             transferred: sent,
             resumed_from: 0,
             sha256,
+            sync_time: Duration::ZERO,
         })
     }
 
@@ -488,19 +526,52 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn the_hashing_writer_hashes_what_it_writes() {
-        let mut out = Vec::new();
-        let mut w = HashingWriter {
-            inner: &mut out,
-            hasher: Some(Sha256::new()),
-        };
-        w.write_all(b"abc").await.unwrap();
-        let digest = hex(&w.hasher.take().unwrap().finalize());
-        assert_eq!(
-            digest,
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-        assert_eq!(out, b"abc");
+    /// Takes at most `limit` bytes per write, as a short write would.
+    struct Trickle {
+        out: Vec<u8>,
+        limit: usize,
+    }
+
+    impl Write for Trickle {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.limit);
+            self.out.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+
+        fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+            let mut n = 0;
+            for b in bufs {
+                let take = b.len().min(self.limit - n);
+                self.out.extend_from_slice(&b[..take]);
+                n += take;
+                if n == self.limit {
+                    break;
+                }
+            }
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn vectored_writes_survive_short_writes_in_order() {
+        let chunks = [
+            bytes::Bytes::from_static(b"hello "),
+            bytes::Bytes::new(),
+            bytes::Bytes::from_static(b"chunked "),
+            bytes::Bytes::from_static(b"world"),
+        ];
+        for limit in [1, 3, 7, 100] {
+            let mut out = Trickle {
+                out: Vec::new(),
+                limit,
+            };
+            write_all_vectored(&mut out, &chunks).unwrap();
+            assert_eq!(out.out, b"hello chunked world", "limit {limit}");
+        }
     }
 }

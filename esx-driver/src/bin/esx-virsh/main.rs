@@ -31,6 +31,7 @@ mod error;
 mod lookup;
 mod manual;
 mod output;
+mod progress;
 mod session;
 mod shell;
 

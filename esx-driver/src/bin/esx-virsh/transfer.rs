@@ -3,14 +3,13 @@
 //! a progress bar on a terminal, byte ranges, resuming an interrupted download and the SHA-256 of
 //! the data. Beyond libvirt, whose ESX driver has no volume streams.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::{Args, Subcommand};
 use esx_driver::driver::Connection;
 use esx_vi::{DatastorePath, DownloadOptions, TransferProgress, TransferSummary, UploadOptions};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 
 use crate::error::CommandError;
 use crate::pool::lookup_pool;
@@ -75,7 +74,7 @@ impl Command {
         match self {
             Command::VolUpload(args) => {
                 let file = transfer_file(conn, &args.vol, args.pool.as_deref()).await?;
-                let bar = progress_bar();
+                let bar = crate::progress::byte_bar();
                 let shown = bar.clone();
                 let options = UploadOptions {
                     offset: args.offset,
@@ -95,7 +94,7 @@ impl Command {
             }
             Command::VolDownload(args) => {
                 let file = transfer_file(conn, &args.vol, args.pool.as_deref()).await?;
-                let bar = progress_bar();
+                let bar = crate::progress::byte_bar();
                 let options = DownloadOptions {
                     offset: args.offset,
                     length: args.length,
@@ -174,20 +173,6 @@ fn datastore_file(volume: &str, pool: Option<&str>) -> Result<DatastorePath, Com
         )));
     }
     Ok(file)
-}
-
-/// A byte-counting bar on stderr when it is a terminal and -q was not given; hidden otherwise.
-fn progress_bar() -> ProgressBar {
-    if crate::session::is_quiet() || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(0);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{binary_bytes}/{binary_total_bytes} [{bar:30}] {binary_bytes_per_sec}, {eta} left",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
 }
 
 fn show(bar: &ProgressBar, progress: TransferProgress) {

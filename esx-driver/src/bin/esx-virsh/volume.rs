@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::error::CommandError;
 use crate::output::{fields, json, line, table};
 use crate::pool::{lookup_pool, pretty_capacity};
+use crate::progress::{percent_bar, percent_callback};
 
 /// A volume argument: a name with `--pool`, else a key or a path.
 #[derive(Debug, Args)]
@@ -269,10 +270,12 @@ impl Command {
                 let def = read_volume_file(&args.file)
                     .map_err(|e| CommandError::while_doing_because(failed(), e))?;
                 let def = parse_volume_xml(&def).map_err(|e| CommandError::while_doing(failed(), e))?;
+                let bar = percent_bar(&format!("creating {}", def.name));
                 let vol = conn
-                    .storage_vol_create(&pool, &def)
-                    .await
-                    .map_err(|e| CommandError::while_doing(failed(), e))?;
+                    .storage_vol_create_with_progress(&pool, &def, &mut percent_callback(&bar))
+                    .await;
+                bar.finish_and_clear();
+                let vol = vol.map_err(|e| CommandError::while_doing(failed(), e))?;
                 Ok(line(format_args!("Vol {} created from {}", vol.name, args.file)))
             }
             Command::CreateFrom(args) => {
@@ -283,10 +286,17 @@ impl Command {
                 let def = read_volume_file(&args.file)
                     .map_err(|e| CommandError::while_doing_because(failed(), e))?;
                 let def = parse_volume_xml(&def).map_err(|e| CommandError::while_doing(failed(), e))?;
+                let bar = percent_bar(&format!("copying {}", source.name));
                 let vol = conn
-                    .storage_vol_clone(&pool, &source, &def.name)
-                    .await
-                    .map_err(|e| CommandError::while_doing(failed(), e))?;
+                    .storage_vol_clone_with_progress(
+                        &pool,
+                        &source,
+                        &def.name,
+                        &mut percent_callback(&bar),
+                    )
+                    .await;
+                bar.finish_and_clear();
+                let vol = vol.map_err(|e| CommandError::while_doing(failed(), e))?;
                 Ok(line(format_args!(
                     "Vol {} created from input vol {}",
                     vol.name, source.name
@@ -295,10 +305,17 @@ impl Command {
             Command::Clone(args) => {
                 let source = lookup_volume(conn, &args.vol, args.pool.as_deref()).await?;
                 let pool = conn.storage_vol_pool(&source).await?;
+                let bar = percent_bar(&format!("copying {}", source.name));
                 let vol = conn
-                    .storage_vol_clone(&pool, &source, &args.newname)
-                    .await
-                    .map_err(|e| {
+                    .storage_vol_clone_with_progress(
+                        &pool,
+                        &source,
+                        &args.newname,
+                        &mut percent_callback(&bar),
+                    )
+                    .await;
+                bar.finish_and_clear();
+                let vol = vol.map_err(|e| {
                         CommandError::while_doing(
                             format!("Failed to clone vol from {}", source.name),
                             e,
@@ -322,7 +339,12 @@ impl Command {
                     None | Some("zero") => WipeAlgorithm::Zero,
                     Some(other) => WipeAlgorithm::Other(other.to_owned()),
                 };
-                conn.storage_vol_wipe(&vol, &algorithm).await.map_err(|e| {
+                let bar = percent_bar(&format!("wiping {}", vol.name));
+                let wiped = conn
+                    .storage_vol_wipe_with_progress(&vol, &algorithm, &mut percent_callback(&bar))
+                    .await;
+                bar.finish_and_clear();
+                wiped.map_err(|e| {
                     CommandError::while_doing(format!("Failed to wipe vol {}", vol.name), e)
                 })?;
                 Ok(line(format_args!("Vol {} wiped", vol.name)))
@@ -429,9 +451,12 @@ async fn vol_create_as(conn: &Connection, args: &VolCreateAsArgs) -> Result<Stri
         // cannot create).
         format: Some(args.format.clone().unwrap_or_else(|| "vmdk".to_owned())),
     };
+    let bar = percent_bar(&format!("creating {}", def.name));
     let vol = conn
-        .storage_vol_create(&pool, &def)
-        .await
+        .storage_vol_create_with_progress(&pool, &def, &mut percent_callback(&bar))
+        .await;
+    bar.finish_and_clear();
+    let vol = vol
         .map_err(|e| CommandError::while_doing(format!("Failed to create vol {}", args.name), e))?;
     Ok(line(format_args!("Vol {} created", vol.name)))
 }
@@ -452,9 +477,12 @@ async fn vol_resize(conn: &Connection, args: &VolResizeArgs) -> Result<String, C
     } else {
         size
     };
-    conn.storage_vol_resize(&vol, capacity, args.allocate)
-        .await
-        .map_err(|e| CommandError::while_doing(failed(), e))?;
+    let bar = percent_bar(&format!("resizing {}", vol.name));
+    let resized = conn
+        .storage_vol_resize_with_progress(&vol, capacity, args.allocate, &mut percent_callback(&bar))
+        .await;
+    bar.finish_and_clear();
+    resized.map_err(|e| CommandError::while_doing(failed(), e))?;
     Ok(line(format_args!(
         "Size of volume '{}' successfully changed to {}",
         vol.name, args.capacity

@@ -17,4 +17,4 @@ pub mod volume;
 pub mod xml;
 
 pub use pool::{PoolKind, PoolState, StoragePool};
-pub use volume::{NewVolume, Volume, VolumeFormat, WipeAlgorithm};
+pub use volume::{NewVolume, TaskPercent, Volume, VolumeFormat, WipeAlgorithm};

@@ -11,7 +11,7 @@ use esx_vi::types::{
     FileInfoMembers, FileQueryFlags, FloppyImageFileQuery, HostDatastoreBrowserSearchResults,
     HostDatastoreBrowserSearchSpec, IsoImageFileQuery, VmDiskFileQuery, VmDiskFileQueryFlags,
 };
-use esx_vi::{DatastorePath, TaskWait};
+use esx_vi::{DatastorePath, TaskProgress, TaskWait};
 
 use super::pool::StoragePool;
 use crate::domain::Uuid;
@@ -27,6 +27,34 @@ pub enum VolumeFormat {
     Iso,
     /// A floppy image or any other file.
     Raw,
+}
+
+/// Passes the percentage of a long storage operation (`..._with_progress`) to the caller's
+/// callback: the server's `TaskInfo.progress` clamped to 0..=100, only when it went up (a bar
+/// fed from it never moves back), and 100 once the operation succeeded. A server may report
+/// nothing in between (a fast task, or a simulator's): then 100 is the only call.
+pub struct TaskPercent<'a> {
+    callback: &'a mut (dyn FnMut(u8) + Send),
+    last: Option<u8>,
+}
+
+impl<'a> TaskPercent<'a> {
+    /// Reports to `callback`.
+    pub fn new(callback: &'a mut (dyn FnMut(u8) + Send)) -> Self {
+        Self {
+            callback,
+            last: None,
+        }
+    }
+
+    /// Passes `percent` on, clamped, unless it is not above the last value passed.
+    pub fn report(&mut self, percent: i32) {
+        let percent = u8::try_from(percent.clamp(0, 100)).unwrap_or(100);
+        if self.last.is_none_or(|last| percent > last) {
+            self.last = Some(percent);
+            (self.callback)(percent);
+        }
+    }
 }
 
 /// One volume of a datastore pool.
@@ -376,6 +404,18 @@ impl Connection {
     /// allocation is below the capacity, else preallocated, on an LSI Logic controller; the
     /// folder is created when missing. A failed create removes the folder it made.
     pub async fn storage_vol_create(&self, pool: &StoragePool, def: &NewVolume) -> Result<Volume> {
+        self.storage_vol_create_with_progress(pool, def, &mut |_| {})
+            .await
+    }
+
+    /// [`Self::storage_vol_create`], calling `progress` with the percentage done while the
+    /// server creates the disk (see [`TaskPercent`]).
+    pub async fn storage_vol_create_with_progress(
+        &self,
+        pool: &StoragePool,
+        def: &NewVolume,
+        progress: &mut (dyn FnMut(u8) + Send),
+    ) -> Result<Volume> {
         check_new_name(&def.name)?;
         if let Some(format) = def.format.as_deref() {
             if format != "vmdk" {
@@ -412,10 +452,7 @@ impl Connection {
             )
             .await
             .map_err(|e| esx_vi::Error::from_method("CreateVirtualDisk_Task", e))?;
-            self.client()
-                .complete_task(&task, TaskWait::default())
-                .await?;
-            Ok::<(), esx_vi::Error>(())
+            self.finish_storage_task(&task, progress).await
         }
         .await;
         if let Err(e) = result {
@@ -432,6 +469,19 @@ impl Connection {
         pool: &StoragePool,
         source: &Volume,
         name: &str,
+    ) -> Result<Volume> {
+        self.storage_vol_clone_with_progress(pool, source, name, &mut |_| {})
+            .await
+    }
+
+    /// [`Self::storage_vol_clone`], calling `progress` with the percentage done while the
+    /// server copies the disk (see [`TaskPercent`]).
+    pub async fn storage_vol_clone_with_progress(
+        &self,
+        pool: &StoragePool,
+        source: &Volume,
+        name: &str,
+        progress: &mut (dyn FnMut(u8) + Send),
     ) -> Result<Volume> {
         check_new_name(name)?;
         if !source.is_disk() {
@@ -456,10 +506,7 @@ impl Connection {
             )
             .await
             .map_err(|e| esx_vi::Error::from_method("CopyVirtualDisk_Task", e))?;
-            self.client()
-                .complete_task(&task, TaskWait::default())
-                .await?;
-            Ok::<(), esx_vi::Error>(())
+            self.finish_storage_task(&task, progress).await
         }
         .await;
         if let Err(e) = result {
@@ -500,6 +547,18 @@ impl Connection {
 
     /// Zero-fills a disk (`ZeroFillVirtualDisk`); other algorithms and non-disks are refused.
     pub async fn storage_vol_wipe(&self, volume: &Volume, algorithm: &WipeAlgorithm) -> Result<()> {
+        self.storage_vol_wipe_with_progress(volume, algorithm, &mut |_| {})
+            .await
+    }
+
+    /// [`Self::storage_vol_wipe`], calling `progress` with the percentage done while the server
+    /// zero-fills the disk (see [`TaskPercent`]).
+    pub async fn storage_vol_wipe_with_progress(
+        &self,
+        volume: &Volume,
+        algorithm: &WipeAlgorithm,
+        progress: &mut (dyn FnMut(u8) + Send),
+    ) -> Result<()> {
         if let WipeAlgorithm::Other(_) = algorithm {
             return Err(Error::NoSupport("virStorageVolWipePattern".into()));
         }
@@ -519,13 +578,36 @@ impl Connection {
             )
             .await
             .map_err(|e| esx_vi::Error::from_method("ZeroFillVirtualDisk_Task", e))?;
-            self.client()
-                .complete_task(&task, TaskWait::default())
-                .await
-                .map(|_| ())
+            self.finish_storage_task(&task, progress).await
         }
         .await;
         result.map_err(Error::server("Could not wipe volume"))
+    }
+
+    /// Waits for a VirtualDiskManager task (no VM involved, so no question can block it),
+    /// passing its `info.progress` on as a [`TaskPercent`] and 100 once it succeeded.
+    async fn finish_storage_task(
+        &self,
+        task: &esx_vi::types::ManagedObjectReference,
+        progress: &mut (dyn FnMut(u8) + Send),
+    ) -> std::result::Result<(), esx_vi::Error> {
+        let mut percent = TaskPercent::new(progress);
+        let mut on_update = |p: TaskProgress| {
+            if let Some(value) = p.percent {
+                percent.report(value);
+            }
+        };
+        self.client()
+            .complete_task(
+                task,
+                TaskWait {
+                    progress: Some(&mut on_update),
+                    ..TaskWait::default()
+                },
+            )
+            .await?;
+        percent.report(100);
+        Ok(())
     }
 
     /// Grows a disk to `capacity` bytes (`ExtendVirtualDisk`; `eager_zero` zeroes the new
@@ -535,6 +617,19 @@ impl Connection {
         volume: &Volume,
         capacity: u64,
         eager_zero: bool,
+    ) -> Result<()> {
+        self.storage_vol_resize_with_progress(volume, capacity, eager_zero, &mut |_| {})
+            .await
+    }
+
+    /// [`Self::storage_vol_resize`], calling `progress` with the percentage done while the
+    /// server grows the disk (long with `eager_zero`; see [`TaskPercent`]).
+    pub async fn storage_vol_resize_with_progress(
+        &self,
+        volume: &Volume,
+        capacity: u64,
+        eager_zero: bool,
+        progress: &mut (dyn FnMut(u8) + Send),
     ) -> Result<()> {
         if !volume.is_disk() {
             return Err(Error::OperationInvalid(format!(
@@ -563,10 +658,7 @@ impl Connection {
             )
             .await
             .map_err(|e| esx_vi::Error::from_method("ExtendVirtualDisk_Task", e))?;
-            self.client()
-                .complete_task(&task, TaskWait::default())
-                .await
-                .map(|_| ())
+            self.finish_storage_task(&task, progress).await
         }
         .await;
         result.map_err(Error::server("Could not resize volume"))
@@ -626,6 +718,17 @@ impl Connection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn task_percentages_only_go_up_clamped_to_100() {
+        let mut seen = Vec::new();
+        let mut record = |p: u8| seen.push(p);
+        let mut percent = TaskPercent::new(&mut record);
+        for value in [-5, 0, 30, 20, 30, 70, 250, 100] {
+            percent.report(value);
+        }
+        assert_eq!(seen, [0, 30, 70, 100]);
+    }
 
     #[test]
     fn folders_of_search_results_lose_their_datastore_and_slashes() {
