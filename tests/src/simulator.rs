@@ -569,6 +569,13 @@ impl Simulator {
             })
     }
 
+    /// Maps a new LUN of `capacity` bytes on the iSCSI target `iqn` (a simulator started with
+    /// `-iscsi`); the hosts see it after their next rescan. Returns the simulator's answer,
+    /// `lun=N canonicalName=naa.ID`.
+    pub fn provision_iscsi_lun(&self, iqn: &str, capacity: u64) -> Result<String, SimError> {
+        self.control_post(&format!("/_sim/iscsi-lun?target={iqn}&capacity={capacity}"))
+    }
+
     fn control_post(&self, path: &str) -> Result<String, SimError> {
         let host = self
             .control

@@ -32,6 +32,7 @@ const (
 	iscsiDevice    = "vmhba65"
 	iscsiHbaKey    = "key-vim.host.InternetScsiHba-" + iscsiDevice
 	iscsiInterface = "key-vim.host.ScsiTopology.Interface-" + iscsiDevice
+	// gib (1 GiB) is declared with the datastore sizes in storage.go.
 )
 
 // iscsiTargetSpec is one static target of the simulated SAN and the LUNs it presents at start.

@@ -1,4 +1,4 @@
-//! Storage pools (the host's datastores): `pool-list`, `pool-info`, `pool-dumpxml`,
+//! Storage pools (the host's datastores and iSCSI targets): `pool-list`, `pool-info`, `pool-dumpxml`,
 //! `pool-uuid`, `pool-name`, `pool-refresh`, `pool-autostart`, and the pool commands ESX cannot
 //! do (`pool-define`, `pool-create`, `pool-start`, `pool-destroy`, `pool-undefine`,
 //! `pool-delete`, `pool-build`: libvirt's errors).
@@ -57,7 +57,7 @@ pub(crate) struct PoolListArgs {
     /// List pools with autostart disabled
     #[arg(long)]
     no_autostart: bool,
-    /// Only list pools of the specified type(s) (fs, dir, netfs; comma-separated)
+    /// Only list pools of the specified type(s) (fs, dir, netfs, iscsi; comma-separated)
     #[arg(long = "type")]
     pool_type: Option<String>,
     /// Display extended details for pools
@@ -210,7 +210,7 @@ impl Command {
     }
 }
 
-/// What datastores cannot do, in libvirt's words (after looking the pool up, as virsh does).
+/// What datastores and iSCSI targets cannot do, in libvirt's words (after looking the pool up, as virsh does).
 async fn refuse(
     conn: &Connection,
     text: &str,
@@ -278,8 +278,8 @@ async fn pool_list(conn: &Connection, args: &PoolListArgs) -> Result<String, Com
         .storage_pools()
         .await?
         .into_iter()
-        // Datastores are active, persistent and autostarted: the filters for the opposite
-        // keep none.
+        // Datastores and iSCSI targets are active, persistent and autostarted: the filters for
+        // the opposite keep none.
         .filter(|_| !args.inactive || args.all)
         .filter(|_| !args.transient && !args.no_autostart)
         .filter(|p| match &types {
@@ -396,7 +396,7 @@ mod tests {
             capacity: 10,
             available: 4,
             mount_path: "/vmfs/volumes/ds".into(),
-            datastore: Default::default(),
+            datastore: None,
             browser: None,
         };
         crate::output::assert_json_keys_sorted(&PoolView::of(&pool));

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::{Args, Subcommand};
-use esx_driver::driver::Connection;
+use esx_driver::driver::{Connection, Error};
 use esx_vi::{DatastorePath, DownloadOptions, TransferProgress, TransferSummary, UploadOptions};
 use indicatif::ProgressBar;
 
@@ -73,7 +73,13 @@ impl Command {
         let client = conn.client();
         match self {
             Command::VolUpload(args) => {
-                let file = transfer_file(conn, &args.vol, args.pool.as_deref()).await?;
+                let refused = || {
+                    CommandError::while_doing(
+                        format!("cannot upload to volume {}", args.vol),
+                        Error::NoSupport("virStorageVolUpload".into()),
+                    )
+                };
+                let file = transfer_file(conn, &args.vol, args.pool.as_deref(), refused).await?;
                 let bar = crate::progress::byte_bar();
                 let shown = bar.clone();
                 let options = UploadOptions {
@@ -93,7 +99,13 @@ impl Command {
                 Ok(checksum_line(&summary?, &args.file))
             }
             Command::VolDownload(args) => {
-                let file = transfer_file(conn, &args.vol, args.pool.as_deref()).await?;
+                let refused = || {
+                    CommandError::while_doing(
+                        format!("cannot download from volume {}", args.vol),
+                        Error::NoSupport("virStorageVolDownload".into()),
+                    )
+                };
+                let file = transfer_file(conn, &args.vol, args.pool.as_deref(), refused).await?;
                 let bar = crate::progress::byte_bar();
                 let options = DownloadOptions {
                     offset: args.offset,
@@ -120,16 +132,31 @@ impl Command {
 /// The datastore file a transfer goes to or comes from. A path (`[datastore] folder/file`, or
 /// `folder/file` with `--pool NAME|UUID`) names a file in a pool the storage driver knows, whether
 /// or not it is a volume: a flat VMDK extent is not one, and `vol-upload` creates files. Anything
-/// else is a volume key (a disk's UUID), resolved by the storage driver's lookup.
+/// else is a volume key (a disk's UUID), resolved by the storage driver's lookup. The LUNs of
+/// an iSCSI pool have no file to stream: `refused` is libvirt's error for them.
 async fn transfer_file(
     conn: &Connection,
     volume: &str,
     pool: Option<&str>,
+    refused: impl Fn() -> CommandError,
 ) -> Result<DatastorePath, CommandError> {
     let pool = match pool {
-        Some(pool) => Some(lookup_pool(conn, pool).await?.name),
+        Some(pool) => {
+            let pool = lookup_pool(conn, pool).await?;
+            if pool.iscsi_target().is_some() {
+                // The volume must exist, as virsh looks it up before it streams.
+                lookup_volume(conn, volume, Some(&pool.name)).await?;
+                return Err(refused());
+            }
+            Some(pool.name)
+        }
         None if volume.trim_start().starts_with('[') => None,
-        None => return Ok(lookup_volume(conn, volume, None).await?.path()),
+        None => {
+            return lookup_volume(conn, volume, None)
+                .await?
+                .datastore_path()
+                .ok_or_else(refused)
+        }
     };
     let file = datastore_file(volume, pool.as_deref())?;
     if pool.is_none() {

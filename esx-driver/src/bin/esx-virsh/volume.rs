@@ -1,4 +1,4 @@
-//! Storage volumes (a datastore's disks and images): `vol-list`, `vol-info`, `vol-dumpxml`,
+//! Storage volumes (a datastore's disks and images, an iSCSI target's LUNs): `vol-list`, `vol-info`, `vol-dumpxml`,
 //! `vol-path`, `vol-key`, `vol-name`, `vol-pool`, `vol-create-as`, `vol-create`,
 //! `vol-create-from`, `vol-clone`, `vol-delete`, `vol-wipe`, `vol-resize`.
 
@@ -377,7 +377,7 @@ impl<'a> VolumeView<'a> {
             capacity: vol.capacity,
             format: vol.format.name(),
             name: &vol.name,
-            path: vol.path().to_string(),
+            path: vol.path(),
             pool: &vol.pool,
         }
     }
@@ -397,8 +397,8 @@ async fn vol_list(conn: &Connection, args: &VolListArgs) -> Result<String, Comma
             .map(|v| {
                 vec![
                     v.name.clone(),
-                    v.path().to_string(),
-                    "file".to_owned(),
+                    v.path(),
+                    v.vol_type().to_owned(),
                     pretty_capacity(v.capacity),
                     pretty_capacity(v.allocation),
                 ]
@@ -411,7 +411,7 @@ async fn vol_list(conn: &Connection, args: &VolListArgs) -> Result<String, Comma
     }
     let rows: Vec<Vec<String>> = volumes
         .iter()
-        .map(|v| vec![v.name.clone(), v.path().to_string()])
+        .map(|v| vec![v.name.clone(), v.path()])
         .collect();
     Ok(table(&["Name", "Path"], &rows))
 }
@@ -432,7 +432,7 @@ async fn vol_info(conn: &Connection, args: &VolInfoArgs) -> Result<String, Comma
         15,
         &[
             ("Name:", vol.name.clone()),
-            ("Type:", "file".to_owned()),
+            ("Type:", vol.vol_type().to_owned()),
             ("Capacity:", size(vol.capacity)),
             ("Allocation:", size(vol.allocation)),
         ],
@@ -512,6 +512,7 @@ mod tests {
             format: esx_driver::driver::VolumeFormat::Vmdk,
             capacity: 1,
             allocation: 0,
+            lun: None,
         };
         crate::output::assert_json_keys_sorted(&VolumeView::of(&vol));
     }

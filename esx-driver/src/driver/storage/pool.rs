@@ -1,8 +1,14 @@
-//! Datastores as storage pools: one retrieval of the host's datastores, and what pool-list,
+//! Storage pools: the host's datastores and the static targets of its software iSCSI adapter,
+//! both from one retrieval (the host's storage devices and its datastores), and what pool-list,
 //! pool-info, pool-dumpxml, pool-uuid and pool-name read from it; pool-refresh.
 
-use esx_vi::types::{methods, AnyDatastoreInfo, DatastoreProperties, ManagedObjectReference};
+use esx_vi::inventory::traversal::{collect, walk_filter, Step};
+use esx_vi::types::{
+    methods, AnyDatastoreInfo, AnyValue, DatastoreProperties, HostSystemProperties,
+    ManagedObjectReference,
+};
 
+use super::iscsi::{md5_uuid, IscsiDevices, IscsiTarget, ISCSI_TARGET_PATH};
 use crate::domain::Uuid;
 use crate::driver::connection::Connection;
 use crate::driver::error::{Error, Result};
@@ -23,6 +29,8 @@ pub enum PoolKind {
         /// `nfs` (NFS 3 and 4.1) or `cifs`.
         format: String,
     },
+    /// A static target of the host's software iSCSI adapter (read-only): `iscsi`.
+    Iscsi(IscsiTarget),
     /// A datastore type libvirt has no pool type for (vSAN, vVol): listed, not described.
     Other(String),
 }
@@ -34,6 +42,7 @@ impl PoolKind {
             PoolKind::Vmfs => "fs",
             PoolKind::Local => "dir",
             PoolKind::Nas { .. } => "netfs",
+            PoolKind::Iscsi(_) => "iscsi",
             PoolKind::Other(_) => "other",
         }
     }
@@ -57,25 +66,27 @@ impl std::fmt::Display for PoolState {
     }
 }
 
-/// One datastore as a pool, with everything the pool commands print.
+/// One datastore or iSCSI target as a pool, with everything the pool commands print.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoragePool {
-    /// The datastore's name.
+    /// The datastore's name, or the iSCSI target's IQN.
     pub name: String,
-    /// The MD5 digest of the host's mount path for the datastore, as libvirt computes it.
+    /// The MD5 digest of the host's mount path for the datastore (of the IQN for an iSCSI
+    /// target), as libvirt computes it.
     pub uuid: Uuid,
     /// What backs it.
     pub kind: PoolKind,
-    /// Whether the datastore is accessible.
+    /// Whether the datastore is accessible (iSCSI targets always count as running).
     pub state: PoolState,
-    /// Size in bytes.
+    /// Size in bytes (0 for an iSCSI target, as libvirt reports it).
     pub capacity: u64,
-    /// Free bytes.
+    /// Free bytes (0 for an iSCSI target).
     pub available: u64,
-    /// Where the host mounts it (`/vmfs/volumes/...`): the pool's target path.
+    /// The pool's target path: where the host mounts the datastore (`/vmfs/volumes/...`);
+    /// `/dev/disk/by-path` for an iSCSI target.
     pub mount_path: String,
-    /// The datastore.
-    pub datastore: ManagedObjectReference,
+    /// The datastore; `None` for an iSCSI target.
+    pub datastore: Option<ManagedObjectReference>,
     /// Its browser (for searches), if the server named one.
     pub browser: Option<ManagedObjectReference>,
 }
@@ -86,7 +97,15 @@ impl StoragePool {
         self.capacity.saturating_sub(self.available)
     }
 
-    /// Whether libvirt counts it as active: datastores always are.
+    /// The iSCSI target behind the pool; `None` for a datastore.
+    pub fn iscsi_target(&self) -> Option<&IscsiTarget> {
+        match &self.kind {
+            PoolKind::Iscsi(target) => Some(target),
+            _ => None,
+        }
+    }
+
+    /// Whether libvirt counts it as active: datastores and iSCSI targets always are.
     pub fn is_active(&self) -> bool {
         true
     }
@@ -99,6 +118,22 @@ impl StoragePool {
     /// Whether it starts with the host: datastores always do.
     pub fn is_autostart(&self) -> bool {
         true
+    }
+
+    /// An iSCSI target as a pool: always running, no sizes (libvirt reports 0 for all three),
+    /// UUID = MD5 of the IQN.
+    pub fn of_iscsi_target(target: &IscsiTarget) -> StoragePool {
+        StoragePool {
+            name: target.iqn.clone(),
+            uuid: md5_uuid(&target.iqn),
+            kind: PoolKind::Iscsi(target.clone()),
+            state: PoolState::Running,
+            capacity: 0,
+            available: 0,
+            mount_path: ISCSI_TARGET_PATH.to_owned(),
+            datastore: None,
+            browser: None,
+        }
     }
 
     /// Builds a pool from a datastore's properties, as seen from `host`.
@@ -163,7 +198,7 @@ impl StoragePool {
             capacity,
             available,
             mount_path,
-            datastore,
+            datastore: Some(datastore),
             browser: props.browser,
         })
     }
@@ -175,29 +210,88 @@ pub fn pool_uuid(mount_path: &str) -> Uuid {
     Uuid(Md5::digest(mount_path.as_bytes()).into())
 }
 
+/// What the pool and volume commands read of a host: its datastores (as pools) and its iSCSI
+/// devices (the targets, also pools, and their LUNs), from one retrieval.
+#[derive(Debug, Clone)]
+pub(crate) struct StorageInventory {
+    /// Every pool, sorted by name as virsh sorts them: datastores and iSCSI targets together.
+    pub(crate) pools: Vec<StoragePool>,
+    /// The host's software iSCSI adapter with its LUNs; empty when it has none.
+    pub(crate) iscsi: IscsiDevices,
+}
+
+/// What one storage retrieval asks of the host itself: its storage devices as a whole (vcsim
+/// writes no `xsi:type` on the items of a list property such as
+/// `config.storageDevice.hostBusAdapter`, so the adapters are read inside their parent), and
+/// the HostStorageSystem that rescans them.
+const HOST_STORAGE_PROPERTIES: [&str; 2] = ["config.storageDevice", "configManager.storageSystem"];
+
+/// What it asks of each datastore.
+const DATASTORE_PROPERTIES: [&str; 4] = ["summary", "info", "host", "browser"];
+
 impl Connection {
-    /// Every datastore the host mounts, as pools sorted by name, in one `RetrievePropertiesEx`
-    /// (each datastore's summary, info, mounts and browser).
-    pub async fn storage_pools(&self) -> Result<Vec<StoragePool>> {
+    /// The host's datastores and iSCSI devices in one `RetrievePropertiesEx`: it starts at the
+    /// host (collected for its storage devices) and follows `HostSystem.datastore` (each
+    /// datastore's summary, info, mounts and browser).
+    pub(crate) async fn storage_inventory(&self) -> Result<StorageInventory> {
         let host = self.host_context().host.clone();
-        let datastores: Vec<DatastoreProperties> = self
-            .client()
-            .list_linked(&host, "datastore", &["summary", "info", "host", "browser"])
-            .await?;
-        let mut pools = datastores
-            .into_iter()
-            .map(|props| StoragePool::from_properties(props, &host))
-            .collect::<Result<Vec<_>>>()?;
+        let filter = walk_filter(
+            &host,
+            false,
+            vec![Step::to("HostSystem", "datastore")],
+            vec![
+                collect("Datastore", &DATASTORE_PROPERTIES),
+                collect("HostSystem", &HOST_STORAGE_PROPERTIES),
+            ],
+        );
+        let contents = self.client().retrieve(&[filter]).await?;
+        let decode = |source| {
+            Error::from(esx_vi::Error::Decode {
+                method: "RetrievePropertiesEx",
+                source,
+            })
+        };
+        let mut pools = Vec::new();
+        let mut iscsi = IscsiDevices::default();
+        for content in contents {
+            match content.obj.r#type.as_str() {
+                "Datastore" => {
+                    let props = DatastoreProperties::try_from(content).map_err(decode)?;
+                    pools.push(StoragePool::from_properties(props, &host)?);
+                }
+                "HostSystem" if content.obj == host => {
+                    let props = HostSystemProperties::try_from(content).map_err(decode)?;
+                    let storage_system = match props.path("configManager.storageSystem") {
+                        Some(AnyValue::ManagedObjectReference(r)) => Some(r.clone()),
+                        _ => None,
+                    };
+                    if let Some(AnyValue::HostStorageDeviceInfo(info)) =
+                        props.path("config.storageDevice")
+                    {
+                        iscsi = IscsiDevices::of(info, storage_system);
+                    }
+                }
+                _ => {}
+            }
+        }
+        pools.extend(iscsi.targets.iter().map(StoragePool::of_iscsi_target));
         pools.sort_by(|a, b| {
             a.name
                 .to_lowercase()
                 .cmp(&b.name.to_lowercase())
                 .then_with(|| a.name.cmp(&b.name))
         });
-        Ok(pools)
+        Ok(StorageInventory { pools, iscsi })
     }
 
-    /// The pool (datastore) called `name`, as libvirt's `virStoragePoolLookupByName`.
+    /// Every pool, sorted by name: each datastore the host mounts and each static target of its
+    /// software iSCSI adapter (none without one), in one `RetrievePropertiesEx`.
+    pub async fn storage_pools(&self) -> Result<Vec<StoragePool>> {
+        Ok(self.storage_inventory().await?.pools)
+    }
+
+    /// The pool (datastore or iSCSI target) called `name`, as libvirt's
+    /// `virStoragePoolLookupByName`.
     pub async fn storage_pool_lookup_by_name(&self, name: &str) -> Result<StoragePool> {
         find_by_name(self.storage_pools().await?, name)
     }
@@ -225,18 +319,33 @@ impl Connection {
         find_by_name(pools, text)
     }
 
-    /// Makes the host re-read the datastore's free space and files (`RefreshDatastore`).
+    /// Makes the host re-read the datastore's free space and files (`RefreshDatastore`); for an
+    /// iSCSI target, rescans the adapter (`RescanHba`: ESX cannot rescan one target alone).
     pub async fn storage_pool_refresh(&self, pool: &StoragePool) -> Result<()> {
-        methods::refresh_datastore(self.client(), &pool.datastore)
+        let failed = || format!("Could not refresh storage pool '{}'", pool.name);
+        if let PoolKind::Iscsi(target) = &pool.kind {
+            let storage_system = target.storage_system.as_ref().ok_or_else(|| {
+                Error::Internal(format!(
+                    "{}: the host names no storage system to rescan its iSCSI adapter with",
+                    failed()
+                ))
+            })?;
+            return methods::rescan_hba(self.client(), storage_system, &target.adapter)
+                .await
+                .map_err(|e| esx_vi::Error::from_method("RescanHba", e))
+                .map_err(Error::server(failed()));
+        }
+        let datastore = pool
+            .datastore
+            .as_ref()
+            .ok_or_else(|| Error::Internal(format!("{}: no datastore", failed())))?;
+        methods::refresh_datastore(self.client(), datastore)
             .await
             .map_err(|e| esx_vi::Error::from_method("RefreshDatastore", e))
-            .map_err(Error::server(format!(
-                "Could not refresh storage pool '{}'",
-                pool.name
-            )))
+            .map_err(Error::server(failed()))
     }
 
-    /// Datastores always start with the host: enabling autostart is a no-op, disabling it is
+    /// Datastores and iSCSI targets always start with the host: enabling autostart is a no-op, disabling it is
     /// libvirt's error.
     pub fn set_storage_pool_autostart(&self, _pool: &StoragePool, autostart: bool) -> Result<()> {
         if autostart {
@@ -258,6 +367,34 @@ fn find_by_name(pools: Vec<StoragePool>, name: &str) -> Result<StoragePool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_iscsi_target_is_a_running_pool_without_sizes() {
+        let pool = StoragePool::of_iscsi_target(&IscsiTarget {
+            address: "192.0.2.1".into(),
+            port: None,
+            iqn: "iqn.a".into(),
+            adapter: "vmhba65".into(),
+            storage_system: None,
+        });
+        assert_eq!(pool.name, "iqn.a");
+        // md5("iqn.a"), computed independently.
+        assert_eq!(
+            pool.uuid.to_string(),
+            "bc7132d6-d69b-6fba-d49b-5a6c7d03a183"
+        );
+        assert_eq!(pool.kind.type_name(), "iscsi");
+        assert_eq!(pool.state, PoolState::Running);
+        assert_eq!(
+            (pool.capacity, pool.allocation(), pool.available),
+            (0, 0, 0)
+        );
+        assert_eq!(pool.mount_path, "/dev/disk/by-path");
+        assert_eq!(
+            pool.iscsi_target().map(|t| t.adapter.as_str()),
+            Some("vmhba65")
+        );
+    }
 
     #[test]
     fn the_uuid_is_the_md5_of_the_mount_path() {

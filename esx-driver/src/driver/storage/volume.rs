@@ -2,6 +2,8 @@
 //! and floppy images of a datastore, found with one `SearchDatastoreSubFolders` task whose
 //! result already carries each disk's capacity; lookups by name, path and key; and the
 //! VirtualDiskManager operations behind vol-create, vol-clone, vol-delete, vol-wipe, vol-resize.
+//! The LUNs of iSCSI pools ([`super::iscsi`]) are volumes too, found by the same lookups; every
+//! operation that would change one answers libvirt's "not supported".
 //!
 //! Every lookup ends in a [`Volume`], which later commands (vol-upload/vol-download among them)
 //! resolve through [`Connection::storage_vol_lookup`].
@@ -13,6 +15,7 @@ use esx_vi::types::{
 };
 use esx_vi::{DatastorePath, TaskProgress, TaskWait};
 
+use super::iscsi::IscsiLun;
 use super::pool::StoragePool;
 use crate::domain::Uuid;
 use crate::driver::connection::Connection;
@@ -70,12 +73,65 @@ pub struct Volume {
     pub capacity: u64,
     /// Bytes it takes on the datastore.
     pub allocation: u64,
+    /// For a LUN of an iSCSI pool, its device; `None` for a datastore file.
+    pub lun: Option<LunDevice>,
 }
 
+/// The block device behind an iSCSI volume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LunDevice {
+    /// The device path (`/vmfs/devices/disks/naa...`).
+    pub path: String,
+    /// MD5 of the LUN's UUID: the volume's key.
+    pub key: Uuid,
+}
+
+/// libvirt's refusal to create a volume in an iSCSI pool (read-only: LUNs are made on the SAN).
+const ISCSI_NO_CREATE: &str = "iSCSI storage pool does not support volume creation";
+
 impl Volume {
-    /// `[datastore] folder/file`: the volume's path (and its key when it is not a disk).
-    pub fn path(&self) -> DatastorePath {
+    /// The volume's path: `[datastore] folder/file` (also its key when it is not a disk), or a
+    /// LUN's device path.
+    pub fn path(&self) -> String {
+        match &self.lun {
+            Some(lun) => lun.path.clone(),
+            None => self.file_path().to_string(),
+        }
+    }
+
+    /// The datastore file the volume is; `None` for a LUN.
+    pub fn datastore_path(&self) -> Option<DatastorePath> {
+        self.lun.is_none().then(|| self.file_path())
+    }
+
+    /// `[datastore] folder/file`, for the datastore operations (never called for a LUN).
+    fn file_path(&self) -> DatastorePath {
         DatastorePath::new(&self.pool, &self.name)
+    }
+
+    /// A LUN as a volume of its target's pool: a raw block device, fully allocated, named by
+    /// its device.
+    pub fn of_lun(lun: &IscsiLun) -> Volume {
+        Volume {
+            pool: lun.target.clone(),
+            name: lun.device_name.clone(),
+            format: VolumeFormat::Raw,
+            capacity: lun.capacity,
+            allocation: lun.capacity,
+            lun: Some(LunDevice {
+                path: lun.device_path.clone(),
+                key: lun.key,
+            }),
+        }
+    }
+
+    /// libvirt's volume type: `file` on a datastore, `block` for a LUN.
+    pub fn vol_type(&self) -> &'static str {
+        if self.lun.is_some() {
+            "block"
+        } else {
+            "file"
+        }
     }
 
     /// Whether it is a virtual disk (which has a UUID and can be wiped and resized).
@@ -180,6 +236,7 @@ fn volumes_of(pool: &str, results: Vec<HostDatastoreBrowserSearchResults>) -> Ve
                 format,
                 capacity,
                 allocation,
+                lun: None,
             });
         }
     }
@@ -276,8 +333,17 @@ impl Connection {
         }
     }
 
-    /// Every volume of a pool, sorted by name: one search task (no call per volume).
+    /// Every volume of a pool, sorted by name: one search task (no call per volume); an iSCSI
+    /// target's LUNs from one retrieval of the host's storage devices.
     pub async fn storage_pool_volumes(&self, pool: &StoragePool) -> Result<Vec<Volume>> {
+        if pool.iscsi_target().is_some() {
+            let inventory = self.storage_inventory().await?;
+            return Ok(inventory
+                .iscsi
+                .luns_of(&pool.name)
+                .map(Volume::of_lun)
+                .collect());
+        }
         let results = self
             .search_pool(pool, "", None, true)
             .await?
@@ -297,6 +363,15 @@ impl Connection {
                 pool.name
             ))
         };
+        if pool.iscsi_target().is_some() {
+            let inventory = self.storage_inventory().await?;
+            return inventory
+                .iscsi
+                .luns_of(&pool.name)
+                .find(|lun| lun.device_name == name)
+                .map(Volume::of_lun)
+                .ok_or_else(not_found);
+        }
         check_inside(name)?;
         let (folder, file) = name.rsplit_once('/').unwrap_or(("", name));
         // A glob pattern would match other files: names with pattern characters are compared
@@ -312,8 +387,12 @@ impl Connection {
             .ok_or_else(not_found)
     }
 
-    /// The volume at `[datastore] folder/file`, as `virStorageVolLookupByPath`.
+    /// The volume at `[datastore] folder/file`, or the LUN with device path `/...`, as
+    /// `virStorageVolLookupByPath`.
     pub async fn storage_vol_lookup_by_path(&self, path: &str) -> Result<Volume> {
+        if path.starts_with('/') {
+            return self.lun_lookup(|lun| lun.device_path == path, path).await;
+        }
         let parsed: DatastorePath = path.parse().map_err(|e: esx_vi::DatastorePathError| {
             Error::InvalidArg(format!("'{path}' is not a volume path: {}", e.reason()))
         })?;
@@ -328,10 +407,25 @@ impl Connection {
             })
     }
 
-    /// The volume with `key`, as `virStorageVolLookupByKey`: a disk's UUID (searched on every
+    /// The LUN `wanted` picks among the host's iSCSI volumes; `text` names it in the error.
+    async fn lun_lookup(&self, wanted: impl Fn(&IscsiLun) -> bool, text: &str) -> Result<Volume> {
+        self.storage_inventory()
+            .await?
+            .iscsi
+            .luns
+            .iter()
+            .find(|lun| wanted(lun))
+            .map(Volume::of_lun)
+            .ok_or_else(|| {
+                Error::NoStorageVol(format!("No storage volume with key or path '{text}'"))
+            })
+    }
+
+    /// The volume with `key`, as `virStorageVolLookupByKey`: a LUN's key (the MD5 of its UUID,
+    /// read with the pools, so checked first at no cost) or a disk's UUID (searched on every
     /// datastore, one UUID query per disk, as libvirt does), or a path.
     pub async fn storage_vol_lookup_by_key(&self, key: &str) -> Result<Volume> {
-        if key.trim_start().starts_with('[') {
+        if key.trim_start().starts_with('[') || key.starts_with('/') {
             return self.storage_vol_lookup_by_path(key).await;
         }
         let not_found =
@@ -339,7 +433,14 @@ impl Connection {
         let Ok(wanted) = key.parse::<Uuid>() else {
             return Err(not_found());
         };
-        for pool in self.storage_pools().await? {
+        let inventory = self.storage_inventory().await?;
+        if let Some(lun) = inventory.iscsi.luns.iter().find(|lun| lun.key == wanted) {
+            return Ok(Volume::of_lun(lun));
+        }
+        for pool in inventory.pools {
+            if pool.iscsi_target().is_some() {
+                continue;
+            }
             for volume in self.storage_pool_volumes(&pool).await? {
                 if volume.is_disk() && self.disk_uuid(&volume).await? == Some(wanted) {
                     return Ok(volume);
@@ -369,7 +470,7 @@ impl Connection {
         match methods::query_virtual_disk_uuid(
             self.client(),
             self.client().service_content(),
-            &volume.path().to_string(),
+            &volume.file_path().to_string(),
             Some(datacenter),
         )
         .await
@@ -385,14 +486,17 @@ impl Connection {
         }
     }
 
-    /// The volume's key: a disk's UUID, else (images, disks without one) its path.
+    /// The volume's key: a LUN's key, a disk's UUID, else (images, disks without one) its path.
     pub async fn storage_vol_key(&self, volume: &Volume) -> Result<String> {
+        if let Some(lun) = &volume.lun {
+            return Ok(lun.key.to_string());
+        }
         if volume.is_disk() {
             if let Some(uuid) = self.disk_uuid(volume).await? {
                 return Ok(uuid.to_string());
             }
         }
-        Ok(volume.path().to_string())
+        Ok(volume.path())
     }
 
     /// The pool a volume is in.
@@ -416,6 +520,9 @@ impl Connection {
         def: &NewVolume,
         progress: &mut (dyn FnMut(u8) + Send),
     ) -> Result<Volume> {
+        if pool.iscsi_target().is_some() {
+            return Err(Error::NoSupport(ISCSI_NO_CREATE.into()));
+        }
         check_new_name(&def.name)?;
         if let Some(format) = def.format.as_deref() {
             if format != "vmdk" {
@@ -483,6 +590,9 @@ impl Connection {
         name: &str,
         progress: &mut (dyn FnMut(u8) + Send),
     ) -> Result<Volume> {
+        if pool.iscsi_target().is_some() {
+            return Err(Error::NoSupport(ISCSI_NO_CREATE.into()));
+        }
         check_new_name(name)?;
         if !source.is_disk() {
             return Err(Error::NoSupport(format!(
@@ -497,7 +607,7 @@ impl Connection {
             let task = methods::copy_virtual_disk_task(
                 self.client(),
                 self.client().service_content(),
-                &source.path().to_string(),
+                &source.file_path().to_string(),
                 Some(&datacenter),
                 &path.to_string(),
                 Some(&datacenter),
@@ -519,8 +629,13 @@ impl Connection {
     /// Deletes a volume: a disk with `DeleteVirtualDisk` (descriptor and extents), an image
     /// with `DeleteDatastoreFile`.
     pub async fn storage_vol_delete(&self, volume: &Volume) -> Result<()> {
+        if volume.lun.is_some() {
+            return Err(Error::NoSupport(
+                "iSCSI storage pool does not support volume deletion".into(),
+            ));
+        }
         let datacenter = self.host_context().datacenter.clone();
-        let path = volume.path();
+        let path = volume.file_path();
         let result = if volume.is_disk() {
             async {
                 let task = methods::delete_virtual_disk_task(
@@ -562,6 +677,11 @@ impl Connection {
         if let WipeAlgorithm::Other(_) = algorithm {
             return Err(Error::NoSupport("virStorageVolWipePattern".into()));
         }
+        if volume.lun.is_some() {
+            return Err(Error::NoSupport(
+                "iSCSI storage pool does not support volume wiping".into(),
+            ));
+        }
         if !volume.is_disk() {
             return Err(Error::OperationInvalid(format!(
                 "volume '{}' is not a virtual disk: ESX can zero-fill .vmdk disks only",
@@ -573,7 +693,7 @@ impl Connection {
             let task = methods::zero_fill_virtual_disk_task(
                 self.client(),
                 self.client().service_content(),
-                &volume.path().to_string(),
+                &volume.file_path().to_string(),
                 Some(&datacenter),
             )
             .await
@@ -631,6 +751,10 @@ impl Connection {
         eager_zero: bool,
         progress: &mut (dyn FnMut(u8) + Send),
     ) -> Result<()> {
+        if volume.lun.is_some() {
+            // libvirt has no resize for ESX at all; datastore disks grow here beyond it.
+            return Err(Error::NoSupport("virStorageVolResize".into()));
+        }
         if !volume.is_disk() {
             return Err(Error::OperationInvalid(format!(
                 "volume '{}' is not a virtual disk: ESX can resize .vmdk disks only",
@@ -651,7 +775,7 @@ impl Connection {
             let task = methods::extend_virtual_disk_task(
                 self.client(),
                 self.client().service_content(),
-                &volume.path().to_string(),
+                &volume.file_path().to_string(),
                 Some(&datacenter),
                 capacity_kb,
                 Some(eager_zero),

@@ -17,9 +17,15 @@ fn escaped(text: &str) -> String {
     out
 }
 
-/// The `<pool>` document of a datastore. libvirt's ESX driver leaves the target permissions
-/// zeroed, which its formatter prints as mode `00`, owner and group `0`: kept, so that
-/// documents compare equal with libvirt's.
+/// The `<pool>` document of a datastore or an iSCSI target. libvirt's ESX driver leaves the
+/// target permissions zeroed, which its formatter prints as mode `00`, owner and group `0`:
+/// kept, so that documents compare equal with libvirt's.
+///
+/// An iSCSI target deviates from libvirt 11 on purpose: libvirt writes the *target's* IQN as
+/// `<initiator><iqn name=.../></initiator>` (the element for the initiator's own name) and no
+/// target path, a document that names the wrong initiator and no target when defined elsewhere.
+/// Here the target's IQN is the source `<device path=.../>` and the target path is
+/// `/dev/disk/by-path`, as in libvirt's own iSCSI pools.
 pub fn format_pool_xml(pool: &StoragePool) -> Result<String> {
     if let PoolKind::Other(kind) = &pool.kind {
         return Err(Error::Internal(format!(
@@ -49,6 +55,21 @@ pub fn format_pool_xml(pool: &StoragePool) -> Result<String> {
             let _ = writeln!(out, "    <dir path='{}'/>", escaped(dir));
             let _ = writeln!(out, "    <format type='{format}'/>");
         }
+        PoolKind::Iscsi(target) => {
+            match target.port {
+                Some(port) => {
+                    let _ = writeln!(
+                        out,
+                        "    <host name='{}' port='{port}'/>",
+                        escaped(&target.address)
+                    );
+                }
+                None => {
+                    let _ = writeln!(out, "    <host name='{}'/>", escaped(&target.address));
+                }
+            }
+            let _ = writeln!(out, "    <device path='{}'/>", escaped(&target.iqn));
+        }
         PoolKind::Local | PoolKind::Other(_) => {}
     }
     out.push_str("  </source>\n");
@@ -62,9 +83,10 @@ pub fn format_pool_xml(pool: &StoragePool) -> Result<String> {
     Ok(out)
 }
 
-/// The `<volume>` document of a datastore volume.
+/// The `<volume>` document of a volume. A LUN is a `block` volume without `<format>`, as libvirt
+/// 11 prints it (its iSCSI pools have no volume formats).
 pub fn format_volume_xml(volume: &Volume, key: &str) -> String {
-    let mut out = String::from("<volume type='file'>\n");
+    let mut out = format!("<volume type='{}'>\n", volume.vol_type());
     let _ = writeln!(out, "  <name>{}</name>", escaped(&volume.name));
     let _ = writeln!(out, "  <key>{}</key>", escaped(key));
     let _ = writeln!(
@@ -78,12 +100,10 @@ pub fn format_volume_xml(volume: &Volume, key: &str) -> String {
         volume.allocation
     );
     out.push_str("  <target>\n");
-    let _ = writeln!(
-        out,
-        "    <path>{}</path>",
-        escaped(&volume.path().to_string())
-    );
-    let _ = writeln!(out, "    <format type='{}'/>", volume.format.name());
+    let _ = writeln!(out, "    <path>{}</path>", escaped(&volume.path()));
+    if volume.lun.is_none() {
+        let _ = writeln!(out, "    <format type='{}'/>", volume.format.name());
+    }
     out.push_str("  </target>\n</volume>\n");
     out
 }
