@@ -346,6 +346,38 @@ impl HttpTransport {
         progress: Box<dyn FnMut(TransferProgress) + Send>,
     ) -> Result<u64, TransportError> {
         const CHUNK: usize = 256 * 1024;
+        let chunks =
+            futures_util::stream::unfold((source, length), |(mut source, left)| async move {
+                let want = CHUNK.min(usize::try_from(left).unwrap_or(CHUNK));
+                if want == 0 {
+                    return None;
+                }
+                let mut buffer = vec![0u8; want];
+                match source.read(&mut buffer).await {
+                    // upload_chunks says where a short source ended.
+                    Ok(0) => None,
+                    Ok(n) => {
+                        buffer.truncate(n);
+                        Some((Ok(bytes::Bytes::from(buffer)), (source, left - n as u64)))
+                    }
+                    Err(e) => Some((Err(e), (source, 0))),
+                }
+            });
+        self.upload_chunks(datacenter_path, file, Box::pin(chunks), length, progress)
+            .await
+    }
+
+    /// Uploads the `length` bytes that `chunks` yields to `file`, replacing it. A stream that ends
+    /// early fails the upload with the number of bytes it gave; one that gives more is cut
+    /// (the request declares `length`).
+    pub(crate) async fn upload_chunks(
+        &self,
+        datacenter_path: &str,
+        file: &DatastorePath,
+        chunks: impl futures_util::Stream<Item = std::io::Result<bytes::Bytes>> + Send + Unpin + 'static,
+        length: u64,
+        progress: Box<dyn FnMut(TransferProgress) + Send>,
+    ) -> Result<u64, TransportError> {
         let url = folder_url(self.base_url(), datacenter_path, file);
         let operation = format!("upload of {file}");
         let idle = self.idle_timeout();
@@ -353,9 +385,9 @@ impl HttpTransport {
         // within the idle timeout.
         let activity = std::sync::Arc::new(std::sync::Mutex::new(tokio::time::Instant::now()));
         let touched = activity.clone();
-        let state = (source, progress, 0u64, false);
+        let state = (chunks, progress, 0u64, false);
         let stream =
-            futures_util::stream::unfold(state, move |(mut source, mut progress, sent, done)| {
+            futures_util::stream::unfold(state, move |(mut chunks, mut progress, sent, done)| {
                 let touched = touched.clone();
                 async move {
                     *touched.lock().unwrap_or_else(|e| e.into_inner()) =
@@ -369,32 +401,27 @@ impl HttpTransport {
                             total: Some(length),
                         });
                     }
-                    let want = CHUNK.min((length - sent) as usize);
-                    if want == 0 {
+                    if sent == length {
                         return None;
                     }
-                    let mut buffer = vec![0u8; want];
-                    match source.read(&mut buffer).await {
-                        Ok(0) => Some((
+                    match chunks.next().await {
+                        None => Some((
                             Err(std::io::Error::new(
                                 std::io::ErrorKind::UnexpectedEof,
                                 format!("the source ended after {sent} of {length} bytes"),
                             )),
-                            (source, progress, sent, true),
+                            (chunks, progress, sent, true),
                         )),
-                        Ok(n) => {
-                            buffer.truncate(n);
-                            let sent = sent + n as u64;
+                        Some(Ok(mut chunk)) => {
+                            chunk.truncate(usize::try_from(length - sent).unwrap_or(usize::MAX));
+                            let sent = sent + chunk.len() as u64;
                             progress(TransferProgress {
                                 transferred: sent,
                                 total: Some(length),
                             });
-                            Some((
-                                Ok(bytes::Bytes::from(buffer)),
-                                (source, progress, sent, false),
-                            ))
+                            Some((Ok(chunk), (chunks, progress, sent, false)))
                         }
-                        Err(e) => Some((Err(e), (source, progress, sent, true))),
+                        Some(Err(e)) => Some((Err(e), (chunks, progress, sent, true))),
                     }
                 }
             });

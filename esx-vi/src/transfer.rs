@@ -25,6 +25,10 @@ const WRITE_BUFFER: usize = 1 << 20;
 const WRITE_QUEUE: usize = 16;
 /// Reading a local file to hash it, a chunk at a time.
 const HASH_CHUNK: usize = 1 << 20;
+/// An upload reads its file in chunks this large on a reader thread ...
+const READ_CHUNK: usize = 512 * 1024;
+/// ... and queues at most this many for the HTTP client: a few MiB in flight.
+const READ_QUEUE: usize = 8;
 
 /// Which part of a datastore file a download takes, and how.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -189,6 +193,46 @@ fn write_all_vectored(file: &mut impl Write, chunks: &[bytes::Bytes]) -> io::Res
         }
     }
     Ok(())
+}
+
+/// The reader thread of an upload: reads the first `length` bytes of `file` in chunks into
+/// `queue` (hashing them when asked) until they are all read, the file ends (the upload then
+/// says where) or the upload stops listening; gives the hash of what it read back. Each chunk is
+/// a fresh buffer handed to the HTTP client without a copy, and reading it does not zero it first.
+fn read_chunks(
+    file: std::fs::File,
+    length: u64,
+    mut hasher: Option<Sha256>,
+    queue: tokio::sync::mpsc::Sender<io::Result<bytes::Bytes>>,
+) -> Option<Sha256> {
+    let mut source = file.take(length);
+    loop {
+        let mut buffer = Vec::with_capacity(READ_CHUNK);
+        match (&mut source)
+            .take(READ_CHUNK as u64)
+            .read_to_end(&mut buffer)
+        {
+            Ok(0) => return hasher,
+            Ok(_) => {
+                if let Some(h) = hasher.as_mut() {
+                    h.update(&buffer);
+                }
+                if queue.blocking_send(Ok(buffer.into())).is_err() {
+                    return hasher;
+                }
+            }
+            Err(e) => {
+                let _ = queue.blocking_send(Err(e));
+                return hasher;
+            }
+        }
+    }
+}
+
+/// Why an upload of a local file failed: reading it, or the upload itself.
+enum UploadError {
+    Read(io::Error),
+    Upload(crate::Error),
 }
 
 /// The range to ask for: `offset`, `length` and what a resumed download already has.
@@ -386,17 +430,14 @@ impl crate::Client {
         let length = options
             .length
             .map_or(metadata.len(), |l| l.min(metadata.len()));
-        let hasher = options
-            .checksum
-            .then(|| std::sync::Arc::new(std::sync::Mutex::new(Sha256::new())));
-        let reader = HashingReader {
-            inner: tokio::fs::File::from_std(source).take(length),
-            hasher: hasher.clone(),
-        };
-        let sent = if options.offset == 0 {
-            self.upload_file(datacenter_path, file, reader, length, progress)
-                .await?
-        } else {
+        if options.offset != 0 {
+            let hasher = options
+                .checksum
+                .then(|| std::sync::Arc::new(std::sync::Mutex::new(Sha256::new())));
+            let reader = HashingReader {
+                inner: tokio::fs::File::from_std(source).take(length),
+                hasher: hasher.clone(),
+            };
             self.upload_spliced(
                 datacenter_path,
                 file,
@@ -406,14 +447,36 @@ impl crate::Client {
                 progress,
             )
             .await?;
-            length
-        };
-        let sha256 = hasher.map(|h| {
-            let h = std::sync::Arc::try_unwrap(h)
-                .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
-                .unwrap_or_else(|shared| shared.lock().unwrap_or_else(|e| e.into_inner()).clone());
-            hex(&h.finalize())
-        });
+            let sha256 = hasher.map(|h| {
+                let h = std::sync::Arc::try_unwrap(h)
+                    .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+                    .unwrap_or_else(|shared| {
+                        shared.lock().unwrap_or_else(|e| e.into_inner()).clone()
+                    });
+                hex(&h.finalize())
+            });
+            return Ok(TransferSummary {
+                transferred: length,
+                resumed_from: 0,
+                sha256,
+                sync_time: Duration::ZERO,
+            });
+        }
+        let (sent, hasher) = self
+            .upload_std_file(
+                datacenter_path,
+                file,
+                source,
+                length,
+                options.checksum.then(Sha256::new),
+                Box::new(progress),
+            )
+            .await
+            .map_err(|e| match e {
+                UploadError::Read(e) => cannot_read(e),
+                UploadError::Upload(e) => e,
+            })?;
+        let sha256 = hasher.map(|h| hex(&h.finalize()));
         Ok(TransferSummary {
             transferred: sent,
             resumed_from: 0,
@@ -486,11 +549,51 @@ impl crate::Client {
             writer.flush().await.map_err(staging)?;
         }
         drop(staged);
-        let source = tokio::fs::File::open(&path).await.map_err(staging)?;
-        let total = source.metadata().await.map_err(staging)?.len();
-        self.upload_file(datacenter_path, file, source, total, progress)
-            .await?;
+        let source = std::fs::File::open(&path).map_err(staging)?;
+        let total = source.metadata().map_err(staging)?.len();
+        self.upload_std_file(
+            datacenter_path,
+            file,
+            source,
+            total,
+            None,
+            Box::new(progress),
+        )
+        .await
+        .map_err(|e| match e {
+            UploadError::Read(e) => staging(e),
+            UploadError::Upload(e) => e,
+        })?;
         Ok(())
+    }
+
+    /// Uploads the first `length` bytes of the local `source` to a datastore file: the file is
+    /// read (and hashed into `hasher`) on a blocking thread while the runtime sends what it read.
+    async fn upload_std_file(
+        &self,
+        datacenter_path: &str,
+        file: &DatastorePath,
+        source: std::fs::File,
+        length: u64,
+        hasher: Option<Sha256>,
+        progress: Box<dyn FnMut(TransferProgress) + Send>,
+    ) -> Result<(u64, Option<Sha256>), UploadError> {
+        let (chunks, queue) = tokio::sync::mpsc::channel(READ_QUEUE);
+        let reader =
+            tokio::task::spawn_blocking(move || read_chunks(source, length, hasher, chunks));
+        let queued = futures_util::stream::unfold(queue, |mut queue| async move {
+            queue.recv().await.map(|chunk| (chunk, queue))
+        });
+        let sent = self
+            .http()
+            .upload_chunks(datacenter_path, file, Box::pin(queued), length, progress)
+            .await;
+        // The queue went with the request: a reader still sending has stopped.
+        let hasher = reader
+            .await
+            .map_err(|e| UploadError::Read(io::Error::other(e)))?;
+        let sent = sent.map_err(|e| UploadError::Upload(e.into()))?;
+        Ok((sent, hasher))
     }
 
     /// The size in bytes of a datastore file.
@@ -573,5 +676,53 @@ mod tests {
             write_all_vectored(&mut out, &chunks).unwrap();
             assert_eq!(out.out, b"hello chunked world", "limit {limit}");
         }
+    }
+
+    /// The chunks `read_chunks` queues for a file of `size` bytes when asked for `length`.
+    fn read_all(size: usize, length: u64, checksum: bool) -> (Vec<u8>, Vec<usize>, Option<String>) {
+        let content: Vec<u8> = (0..size).map(|i| (i * 7 % 251) as u8).collect();
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&content).unwrap();
+        std::io::Seek::rewind(&mut file).unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::channel(READ_QUEUE);
+        let reader = std::thread::spawn(move || {
+            read_chunks(file, length, checksum.then(Sha256::new), tx).map(|h| hex(&h.finalize()))
+        });
+        let (mut data, mut sizes) = (Vec::new(), Vec::new());
+        while let Some(chunk) = rx.blocking_recv() {
+            let chunk = chunk.unwrap();
+            sizes.push(chunk.len());
+            data.extend_from_slice(&chunk);
+        }
+        (data, sizes, reader.join().unwrap())
+    }
+
+    #[test]
+    fn an_upload_reads_exactly_its_length_in_whole_chunks_and_hashes_it() {
+        let size = 2 * READ_CHUNK + 5;
+        let (data, sizes, hash) = read_all(size, size as u64, true);
+        assert_eq!(sizes, [READ_CHUNK, READ_CHUNK, 5]);
+        assert_eq!(hash.unwrap(), hex(&Sha256::digest(&data)));
+        assert_eq!(data.len(), size);
+
+        // A length short of the file's size stops there, mid-chunk.
+        let (data, sizes, hash) = read_all(size, 1000, false);
+        assert_eq!((data.len(), sizes), (1000, vec![1000]));
+        assert_eq!(hash, None);
+
+        // A file shorter than the length ends early; the upload reports where.
+        let (data, _, _) = read_all(10, 100, false);
+        assert_eq!(data.len(), 10);
+    }
+
+    #[test]
+    fn an_upload_reader_stops_when_the_upload_stops_listening() {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&vec![1u8; 4 * READ_CHUNK]).unwrap();
+        std::io::Seek::rewind(&mut file).unwrap();
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        drop(rx);
+        let reader = std::thread::spawn(move || read_chunks(file, u64::MAX, None, tx));
+        assert!(reader.join().unwrap().is_none());
     }
 }
