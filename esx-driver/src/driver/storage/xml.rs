@@ -21,11 +21,10 @@ fn escaped(text: &str) -> String {
 /// target permissions zeroed, which its formatter prints as mode `00`, owner and group `0`:
 /// kept, so that documents compare equal with libvirt's.
 ///
-/// An iSCSI target deviates from libvirt 11 on purpose: libvirt writes the *target's* IQN as
-/// `<initiator><iqn name=.../></initiator>` (the element for the initiator's own name) and no
-/// target path, a document that names the wrong initiator and no target when defined elsewhere.
-/// Here the target's IQN is the source `<device path=.../>` and the target path is
-/// `/dev/disk/by-path`, as in libvirt's own iSCSI pools.
+/// An iSCSI target is printed as libvirt 11 prints it, so that documents compare equal: the
+/// *target's* IQN in `<initiator><iqn name=.../></initiator>` (the element libvirt's own iSCSI
+/// pools use for the initiator's name) and no target path. Defining that document on a Linux host
+/// would need the IQN moved to `<device path=.../>`; the README says so.
 pub fn format_pool_xml(pool: &StoragePool) -> Result<String> {
     if let PoolKind::Other(kind) = &pool.kind {
         return Err(Error::Internal(format!(
@@ -68,13 +67,19 @@ pub fn format_pool_xml(pool: &StoragePool) -> Result<String> {
                     let _ = writeln!(out, "    <host name='{}'/>", escaped(&target.address));
                 }
             }
-            let _ = writeln!(out, "    <device path='{}'/>", escaped(&target.iqn));
+            let _ = writeln!(
+                out,
+                "    <initiator>\n      <iqn name='{}'/>\n    </initiator>",
+                escaped(&target.iqn)
+            );
         }
         PoolKind::Local | PoolKind::Other(_) => {}
     }
     out.push_str("  </source>\n");
     out.push_str("  <target>\n");
-    let _ = writeln!(out, "    <path>{}</path>", escaped(&pool.mount_path));
+    if !matches!(pool.kind, PoolKind::Iscsi(_)) {
+        let _ = writeln!(out, "    <path>{}</path>", escaped(&pool.mount_path));
+    }
     out.push_str(
         "    <permissions>\n      <mode>00</mode>\n      <owner>0</owner>\n      \
          <group>0</group>\n    </permissions>\n",
