@@ -361,8 +361,13 @@ impl HostUnderVCenter {
     fn start(domain: &str, uuid: &str) -> Option<HostUnderVCenter> {
         // The vCenter's administrator: the user an esx:// connection's vcenter= link logs in
         // as when no auth.conf names another.
+        // DC0_C0_H1 gets its own management address, where a migration destination's esx://
+        // connection finds it in the vCenter (see `destination`).
         let vcenter = esx_tests::Simulator::start(
-            SimOptions::new(Model::Vpx).credentials("administrator", PASSWORD),
+            SimOptions::new(Model::Vpx)
+                .arg("-host-ip")
+                .arg(format!("DC0_C0_H1={DESTINATION_IP}"))
+                .credentials("administrator", PASSWORD),
         )
         .expect("simulator starts");
         let port = vcenter.port();
@@ -390,6 +395,32 @@ impl HostUnderVCenter {
         Some(setup)
     }
 
+    /// The ESX host DC0_C0_H1 as its own server (a third simulator on its management address),
+    /// and the esx:// URI of it with the vCenter as `vcenter=`.
+    fn destination(&self) -> Option<(esx_tests::Simulator, String)> {
+        match esx_tests::Simulator::start(
+            SimOptions::new(Model::Esx)
+                .arg("-listen")
+                .arg(format!("{DESTINATION_IP}:{}", self.port))
+                .credentials("root", PASSWORD),
+        ) {
+            Ok(host) => Some((
+                host,
+                format!(
+                    "esx://root@{DESTINATION_IP}:{}/?transport=http&vcenter=127.0.0.1",
+                    self.port
+                ),
+            )),
+            Err(e) => {
+                eprintln!(
+                    "skipped: cannot serve a third simulator on {DESTINATION_IP}:{}: {e}",
+                    self.port
+                );
+                None
+            }
+        }
+    }
+
     fn esx_uri(&self) -> String {
         format!(
             "esx://root@127.0.0.2:{}/?transport=http&vcenter=127.0.0.1",
@@ -403,6 +434,47 @@ impl HostUnderVCenter {
             self.port
         )
     }
+}
+
+/// The management address of the vCenter's host DC0_C0_H1 (`-host-ip`).
+const DESTINATION_IP: &str = "127.0.0.3";
+
+/// virsh's `migrate DOM esx://host2/?vcenter=vc`: the destination's esx:// connection names its
+/// host in the vCenter by the host's IP address (libvirt's migration "prepare" step).
+#[test]
+fn migrate_to_an_esx_connection_finds_its_host_in_the_vcenter() {
+    let uuid = "6b2c3d4e-5f60-4b7c-9d8e-0f1a2b3c4d5e";
+    let Some(setup) = HostUnderVCenter::start("mig-dest", uuid) else {
+        return;
+    };
+    let Some((_destination, destination_uri)) = setup.destination() else {
+        return;
+    };
+    // Without vcenter= the destination cannot name itself to a vCenter, as libvirt says.
+    let plain = destination_uri.replace("&vcenter=127.0.0.1", "");
+    let err = virsh(&setup.esx_uri(), &["migrate", "mig-dest", &plain]).failed();
+    assert!(
+        err.contains("Migration not possible without a vCenter"),
+        "{err}"
+    );
+    // A host the vCenter does not know by its address (the source's: vcsim gave it none).
+    let err = virsh(&setup.esx_uri(), &["migrate", "mig-dest", &setup.esx_uri()]).failed();
+    assert!(
+        err.contains("Could not find host system with IP address '127.0.0.2'"),
+        "{err}"
+    );
+    assert_eq!(
+        virsh(
+            &setup.esx_uri(),
+            &["migrate", "--live", "mig-dest", &destination_uri]
+        )
+        .ok(),
+        "\n"
+    );
+    let names = virsh(&setup.vpx_uri("DC0_C0_H1"), &["list", "--all", "--name"]).ok();
+    assert!(names.contains("mig-dest\n"), "{names}");
+    let names = virsh(&setup.vpx_uri("DC0_C0_H0"), &["list", "--all", "--name"]).ok();
+    assert!(!names.contains("mig-dest"), "{names}");
 }
 
 #[test]

@@ -88,6 +88,7 @@ type config struct {
 	storageDisks     int
 	trace            bool
 	screenshots      bool
+	hostIPs          hostIPs
 }
 
 // taskDurationFor is how long the tasks of a VM run.
@@ -134,6 +135,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.BoolVar(&c.exitOnStdinEOF, "exit-on-stdin-eof", false, "exit when standard input closes (for test harnesses)")
 	fs.BoolVar(&c.trace, "trace", false, "log SOAP traffic to stderr")
 	fs.BoolVar(&c.screenshots, "screenshots", true, "hosts report capability.screenshotSupported and /screen serves PNGs of powered-on VMs")
+	fs.Var(&c.hostIPs, "host-ip", "HOST=IP[,...]: the management address (vmk0) of named hosts, which SearchIndex.FindByIp finds them by (vcsim gives all 127.0.0.1)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -221,6 +223,9 @@ func run(c *config) error {
 			spreadClusterVMs()
 		}
 		identifyHosts()
+	}
+	if err := setHostIPs(c.hostIPs); err != nil {
+		return err
 	}
 	created := time.Now()
 

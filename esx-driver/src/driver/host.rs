@@ -2,8 +2,8 @@
 //! migration between hosts of one vCenter (libvirt's `vpxmigr://` protocol).
 
 use esx_vi::types::{
-    methods, AnyValue, Event, HostCpuIdInfo, HostHardwareSummary, HostSystemProperties,
-    VirtualMachineMovePriority,
+    methods, AnyValue, ComputeResourceProperties, Event, HostCpuIdInfo, HostHardwareSummary,
+    HostSystemProperties, VirtualMachineMovePriority,
 };
 use esx_vi::TaskWait;
 
@@ -213,19 +213,63 @@ impl Connection {
         }
     }
 
-    /// The `vpxmigr://` URI naming this connection's host and its resource pool, for a domain
-    /// migrating here (libvirt's migration "prepare" step on the destination).
+    /// The `vpxmigr://` URI naming this connection's host and its resource pool in the vCenter
+    /// that manages it, for a domain migrating here (libvirt's migration "prepare" step on the
+    /// destination). On a vpx:// connection that is its own server; on an esx:// connection the
+    /// `vcenter=` link, where the host is found by the IP address its URI's name resolves to,
+    /// as libvirt finds it.
     pub async fn migration_uri(&self) -> Result<MigrationUri> {
-        if !self.client().is_vcenter() {
-            return Err(Error::NoSupport(
-                "migration needs a vpx:// connection (a host under vCenter)".into(),
-            ));
+        if self.client().is_vcenter() {
+            let context = self.host_context();
+            return Ok(MigrationUri {
+                vcenter: self.uri().host.clone(),
+                resource_pool: context.resource_pool.value.clone(),
+                host_system: context.host.value.clone(),
+            });
         }
-        let context = self.host_context();
+        let Some(link) = self.vcenter() else {
+            return Err(Error::InvalidArg(
+                "Migration not possible without a vCenter".into(),
+            ));
+        };
+        let ip = resolve_ip(&self.uri().host).await?;
+        let host = link
+            .client
+            .find_host_by_ip(&ip)
+            .await
+            .map_err(Error::Vi)?
+            .ok_or_else(|| {
+                Error::Internal(format!(
+                    "Could not find host system with IP address '{ip}' in the vCenter at {}",
+                    link.address
+                ))
+            })?;
+        let props: HostSystemProperties = link
+            .client
+            .retrieve_object(&host, &["parent"])
+            .await
+            .map_err(Error::Vi)?;
+        let Some(compute_resource) = props.parent.as_ref() else {
+            return Err(Error::Internal(format!(
+                "host system '{}' in the vCenter at {} has no compute resource",
+                host.value, link.address
+            )));
+        };
+        let compute: ComputeResourceProperties = link
+            .client
+            .retrieve_object(compute_resource, &["resourcePool"])
+            .await
+            .map_err(Error::Vi)?;
+        let Some(pool) = compute.resource_pool else {
+            return Err(Error::Internal(format!(
+                "compute resource '{}' in the vCenter at {} has no resource pool",
+                compute_resource.value, link.address
+            )));
+        };
         Ok(MigrationUri {
-            vcenter: self.uri().host.clone(),
-            resource_pool: context.resource_pool.value.clone(),
-            host_system: context.host.value.clone(),
+            vcenter: link.address.clone(),
+            resource_pool: pool.value,
+            host_system: host.value,
         })
     }
 
@@ -338,6 +382,25 @@ struct MigrationSource<'a> {
     client: &'a esx_vi::Client,
     vcenter_address: &'a str,
     vm: esx_vi::types::ManagedObjectReference,
+}
+
+/// The IP address `host` names (itself when it is one), IPv4 first as libvirt's
+/// `esxUtil_ResolveHostname` asks for.
+async fn resolve_ip(host: &str) -> Result<String> {
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return Ok(ip.to_string());
+    }
+    let addresses: Vec<std::net::IpAddr> = tokio::net::lookup_host((host, 0))
+        .await
+        .map_err(|e| Error::Internal(format!("IP address lookup for host '{host}' failed: {e}")))?
+        .map(|a| a.ip())
+        .collect();
+    addresses
+        .iter()
+        .find(|ip| ip.is_ipv4())
+        .or(addresses.first())
+        .map(ToString::to_string)
+        .ok_or_else(|| Error::Internal(format!("No IP address for host '{host}' found")))
 }
 
 /// libvirt's message for the first problem `ValidateMigration` reports.
