@@ -4,7 +4,7 @@
 //! meanwhile) a terminal user is asked virsh's `Try again? [y,n,i,f,?]` question; off a terminal
 //! the failure is the command's error.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::Command as Process;
 
@@ -135,24 +135,96 @@ fn ask_retry(failure: &Failure) -> Result<Retry, CommandError> {
         CommandError::new(cause).report();
     }
     let mut stdout = std::io::stdout();
-    let mut input = stdin.lock();
+    let mut keys = KeyReader::new();
     loop {
-        let _ = write!(stdout, "\n{} Try again? [y,n,i,f,?]: ", failure.summary);
+        // As virsh: the question starts its line again after each key it does not know.
+        let _ = write!(stdout, "\r{} Try again? [y,n,i,f,?]: ", failure.summary);
         let _ = stdout.flush();
-        let mut answer = String::new();
-        // A terminal line; a longer one is no answer this question knows.
-        match std::io::Read::take(&mut input, 256).read_line(&mut answer) {
-            Ok(0) | Err(_) => {
-                let _ = writeln!(stdout);
-                return Ok(Retry::GiveUp);
-            }
-            Ok(_) => {}
+        let Some(key) = keys.next() else {
+            let _ = writeln!(stdout);
+            return Ok(Retry::GiveUp);
+        };
+        if key == '?' {
+            let _ = write!(stdout, "\n{RETRY_HELP}");
+            continue;
         }
-        match parse_answer(&answer) {
-            Some(choice) => return Ok(choice),
-            None => {
-                let _ = write!(stdout, "{RETRY_HELP}");
+        if let Some(choice) = parse_answer(key) {
+            let _ = writeln!(stdout);
+            let _ = stdout.flush();
+            return Ok(choice);
+        }
+    }
+}
+
+/// Reads the answers to the retry question from the terminal on stdin: one key at a time
+/// without echo, as virsh's raw mode reads them (Ctrl-C and Ctrl-D are keys then, answered as
+/// `n`, so that the terminal's mode is always restored, when this is dropped). Where the mode cannot be changed (not Unix), a line at a time.
+struct KeyReader {
+    #[cfg(unix)]
+    saved: Option<nix::sys::termios::Termios>,
+    line: std::collections::VecDeque<char>,
+}
+
+impl KeyReader {
+    fn new() -> KeyReader {
+        #[cfg(unix)]
+        {
+            use nix::sys::termios::{tcgetattr, tcsetattr, LocalFlags, SetArg, SpecialCharacterIndices};
+            let stdin = std::io::stdin();
+            let saved = tcgetattr(&stdin).ok();
+            if let Some(saved) = &saved {
+                let mut raw = saved.clone();
+                raw.local_flags
+                    .remove(LocalFlags::ICANON | LocalFlags::ECHO | LocalFlags::ISIG);
+                raw.control_chars[SpecialCharacterIndices::VMIN as usize] = 1;
+                raw.control_chars[SpecialCharacterIndices::VTIME as usize] = 0;
+                // TCSANOW: keys typed ahead are kept.
+                let _ = tcsetattr(&stdin, SetArg::TCSANOW, &raw);
             }
+            KeyReader {
+                saved,
+                line: Default::default(),
+            }
+        }
+        #[cfg(not(unix))]
+        KeyReader {
+            line: Default::default(),
+        }
+    }
+
+    /// The next key (or character of the line); `None` at the end of input.
+    fn next(&mut self) -> Option<char> {
+        if let Some(c) = self.line.pop_front() {
+            return Some(c);
+        }
+        let mut text = String::new();
+        // One read: in raw mode the keys typed so far, else a line (a longer one is cut).
+        let mut buffer = [0u8; 256];
+        let n = loop {
+            match std::io::Read::read(&mut std::io::stdin().lock(), &mut buffer) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break 0,
+            }
+        };
+        if n == 0 {
+            return None;
+        }
+        text.push_str(&String::from_utf8_lossy(&buffer[..n]));
+        self.line.extend(text.chars());
+        self.line.pop_front()
+    }
+}
+
+impl Drop for KeyReader {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        if let Some(saved) = &self.saved {
+            let _ = nix::sys::termios::tcsetattr(
+                std::io::stdin(),
+                nix::sys::termios::SetArg::TCSANOW,
+                saved,
+            );
         }
     }
 }
@@ -164,14 +236,14 @@ const RETRY_HELP: &str = "y - yes, start editor again\n\
                           f - force, try to redefine again\n\
                           ? - print this help\n";
 
-/// An answer to the retry question: its first letter, in either case; `None` asks again with
-/// the help.
-fn parse_answer(answer: &str) -> Option<Retry> {
-    match answer.trim().chars().next()?.to_ascii_lowercase() {
+/// An answer to the retry question, one key in either case; `None` (another key) asks again.
+fn parse_answer(key: char) -> Option<Retry> {
+    match key.to_ascii_lowercase() {
         'y' => Some(Retry::Reedit),
         // Nothing validates the XML against a schema here: `i` redefines, as `f` does.
         'f' | 'i' => Some(Retry::Redefine),
-        'n' => Some(Retry::GiveUp),
+        // n, Ctrl-C, Ctrl-D.
+        'n' | '\u{3}' | '\u{4}' => Some(Retry::GiveUp),
         _ => None,
     }
 }
@@ -261,14 +333,15 @@ mod tests {
 
     #[test]
     fn answers_are_read_as_virsh_reads_them() {
-        assert_eq!(parse_answer("y\n"), Some(Retry::Reedit));
-        assert_eq!(parse_answer("Y"), Some(Retry::Reedit));
-        assert_eq!(parse_answer("f\n"), Some(Retry::Redefine));
-        assert_eq!(parse_answer("i\n"), Some(Retry::Redefine));
-        assert_eq!(parse_answer(" n\n"), Some(Retry::GiveUp));
-        assert_eq!(parse_answer("?\n"), None);
-        assert_eq!(parse_answer("\n"), None);
-        assert_eq!(parse_answer("x"), None);
+        assert_eq!(parse_answer('y'), Some(Retry::Reedit));
+        assert_eq!(parse_answer('Y'), Some(Retry::Reedit));
+        assert_eq!(parse_answer('f'), Some(Retry::Redefine));
+        assert_eq!(parse_answer('i'), Some(Retry::Redefine));
+        assert_eq!(parse_answer('n'), Some(Retry::GiveUp));
+        assert_eq!(parse_answer('\u{3}'), Some(Retry::GiveUp));
+        assert_eq!(parse_answer('?'), None);
+        assert_eq!(parse_answer('\r'), None);
+        assert_eq!(parse_answer('x'), None);
     }
 
     #[test]
