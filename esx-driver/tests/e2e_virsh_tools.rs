@@ -82,6 +82,33 @@ fn edit_a_shut_off_domain(model: Model, vm: &str) {
     );
 }
 
+/// Someone else changes the domain while the editor is open (here the editor itself, through a
+/// second esx-virsh): the edit is not written over it. Off a terminal that is the error.
+#[test]
+fn an_edit_never_overwrites_a_change_made_meanwhile() {
+    let sim = simulator(Model::Esx, WireStyle::Xsi);
+    let uri = uri(&sim);
+    let vm = "ha-host_VM1";
+    virsh(&uri, &["destroy", vm]).ok();
+    let program = env!("CARGO_BIN_EXE_esx-virsh");
+    // The other user defines the domain with 2 vCPUs; this edit sets 4.
+    let editor = format!(
+        "'{program}' -c '{uri}' dumpxml {vm} | {} > \"$1.other\" || exit 9\n\
+         '{program}' -c '{uri}' define \"$1.other\" >/dev/null || exit 9\n\
+         rm -f \"$1.other\"\n{}",
+        set_vcpus(2).replace(" -i", "").replace(" \"$1\"", ""),
+        set_vcpus(4)
+    );
+    let err = virsh_editing(&uri, &editor, &["edit", vm]).failed();
+    assert_eq!(
+        err,
+        "error: The XML configuration was changed by another user.\n"
+    );
+    // The other change stays; this edit was not written over it.
+    let info = virsh(&uri, &["dominfo", vm]).ok();
+    assert!(info.contains("CPU(s):         2\n"), "{info}");
+}
+
 #[test]
 fn edit_redefines_a_domain_on_esx() {
     edit_a_shut_off_domain(Model::Esx, "ha-host_VM0");
