@@ -134,6 +134,25 @@ impl Client {
         .await
     }
 
+    /// [`Client::list_linked`] as a stream, one page of the answer in memory at a time: for a
+    /// caller that keeps less of each object than the typed properties hold (a listing).
+    pub fn list_linked_stream<P: ManagedObjectProperties>(
+        &self,
+        from: &ManagedObjectReference,
+        via: &str,
+        properties: &[&str],
+    ) -> impl Stream<Item = Result<P, Error>> + Send + 'static {
+        let filter = traversal::linked_filter(from, via, P::TYPE_NAME, properties);
+        self.retrieve_stream(vec![filter]).map(|content| {
+            content.and_then(|c| {
+                P::try_from(c).map_err(|source| Error::Decode {
+                    method: "RetrievePropertiesEx",
+                    source,
+                })
+            })
+        })
+    }
+
     /// Streams every object of type `P::TYPE_NAME` in the inventory, one page in memory at a
     /// time: for inventories too large to hold.
     pub fn list_stream<P: ManagedObjectProperties>(

@@ -232,11 +232,19 @@ impl Connection {
 
     /// Every domain of the connection's host, with `properties` of each VM.
     async fn host_domains_with(&self, properties: &[&str]) -> Result<Vec<DomainRef>> {
-        let vms: Vec<VirtualMachineProperties> = self
+        // Each VM's typed properties are far larger than its DomainRef: kept one page at a time.
+        let mut vms = std::pin::pin!(self
             .client()
-            .list_linked(&self.host_context().host, "vm", properties)
-            .await?;
-        Ok(vms.iter().filter_map(domain_ref_of).collect())
+            .list_linked_stream::<VirtualMachineProperties>(
+                &self.host_context().host,
+                "vm",
+                properties
+            ));
+        let mut domains = Vec::new();
+        while let Some(vm) = futures_util::StreamExt::next(&mut vms).await {
+            domains.extend(domain_ref_of(&vm?));
+        }
+        Ok(domains)
     }
 
     /// The domain of the connection's host with this name: found by its inventory path
