@@ -322,8 +322,17 @@ fn refuse_control_characters(credentials: &Credentials) -> Result<(), Error> {
 
 /// Whether a response envelope is a `NotAuthenticated` fault.
 fn is_not_authenticated(envelope: &[u8]) -> bool {
-    const NEEDLE: &[u8] = b"NotAuthenticated";
-    if !envelope.windows(NEEDLE.len()).any(|w| w == NEEDLE) {
+    // A fault is the body's first element, so `Fault` appears near the start of a fault's
+    // envelope (after the envelope's and body's start tags and their namespace declarations),
+    // and a fault is short: neither scan ever reads a large answer through.
+    const HEAD: usize = 4096;
+    const FAULT_LEN: usize = 64 * 1024;
+    let contains =
+        |haystack: &[u8], needle: &[u8]| haystack.windows(needle.len()).any(|w| w == needle);
+    if envelope.len() > FAULT_LEN
+        || !contains(&envelope[..envelope.len().min(HEAD)], b"Fault")
+        || !contains(envelope, b"NotAuthenticated")
+    {
         return false; // the common case, without parsing
     }
     matches!(
@@ -339,6 +348,34 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_not_authenticated_fault_is_one() {
+        let envelope = |body: &str| {
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><soapenv:Envelope \
+                 xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+                 xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soapenv:Body>{body}\
+                 </soapenv:Body></soapenv:Envelope>"
+            )
+        };
+        let fault = envelope(
+            "<soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>The session is \
+             not authenticated.</faultstring><detail><NotAuthenticatedFault xmlns=\"urn:vim25\" \
+             xsi:type=\"NotAuthenticated\"><object type=\"Folder\">ha-folder-root</object>\
+             <privilegeId>System.View</privilegeId></NotAuthenticatedFault></detail></soapenv:Fault>",
+        );
+        assert!(is_not_authenticated(fault.as_bytes()));
+        // The word in an answer's data (a VM named so) is no fault, however long the answer.
+        for repeat in [1, 10_000] {
+            let data = "<RetrievePropertiesExResponse xmlns=\"urn:vim25\"><returnval><objects>\
+                        <obj type=\"VirtualMachine\">vm-1</obj><propSet><name>name</name><val \
+                        xsi:type=\"xsd:string\">NotAuthenticated</val></propSet></objects>\
+                        </returnval></RetrievePropertiesExResponse>"
+                .repeat(repeat);
+            assert!(!is_not_authenticated(envelope(&data).as_bytes()));
+        }
+    }
 
     #[test]
     fn client_is_clone_send_sync() {

@@ -67,10 +67,21 @@ impl HttpTransport {
         let sdk = base.join("sdk").map_err(config_cause)?;
 
         let presented = Arc::new(PresentedCertificates::default());
-        let http = build_client(&base, options, &presented, Some(options.request_timeout))?;
+        // Built once for both clients: loading the system's CA certificates takes longer than a
+        // SOAP call to a nearby host.
+        let tls = if base.scheme() == "https" {
+            Some(
+                RecordingVerifier::new(&options.tls, presented.clone())
+                    .and_then(RecordingVerifier::into_client_config)
+                    .map_err(config_cause)?,
+            )
+        } else {
+            None
+        };
+        let http = build_client(options, tls.clone(), Some(options.request_timeout))?;
         // reqwest's read timeout runs from sending a request to its answer's headers, which an
         // upload gets only once all of it is sent: transfers bound each pause themselves.
-        let transfer_http = build_client(&base, options, &presented, None)?;
+        let transfer_http = build_client(options, tls, None)?;
         Ok(Self {
             http,
             transfer_http,
@@ -304,10 +315,10 @@ impl Transport for HttpTransport {
 
 /// The HTTP client of a connection: its TLS verification, proxy and connect timeout, never
 /// following redirects; `read_timeout` bounds the wait for each answer.
+/// An HTTP client with `tls` for an https:// server; without, for an http:// one.
 fn build_client(
-    base: &Url,
     options: &ConnectOptions,
-    presented: &Arc<PresentedCertificates>,
+    tls: Option<rustls::ClientConfig>,
     read_timeout: Option<Duration>,
 ) -> Result<reqwest::Client, TransportError> {
     let mut builder = reqwest::Client::builder()
@@ -323,11 +334,13 @@ fn build_client(
         // hangs the client.
         builder = builder.read_timeout(timeout);
     }
-    if base.scheme() == "https" {
-        let tls = RecordingVerifier::new(&options.tls, presented.clone())
-            .and_then(RecordingVerifier::into_client_config)
-            .map_err(config_cause)?;
-        builder = builder.use_preconfigured_tls(tls);
+    match tls {
+        Some(tls) => builder = builder.use_preconfigured_tls(tls),
+        // Plain http: no request of this client uses TLS (redirects are not followed), so
+        // reqwest need not load the system's CA certificates it would verify with. Through a
+        // proxy, which may be an https:// one, it keeps them.
+        None if options.proxy.is_none() => builder = builder.tls_built_in_root_certs(false),
+        None => {}
     }
     if let Some(proxy) = &options.proxy {
         builder = builder.proxy(parse_proxy(proxy)?);

@@ -352,7 +352,7 @@ impl Client {
         let props: TaskProperties = self.retrieve_object(task, &["info"]).await?;
         if let Some(info) = props.info {
             match info.state {
-                TaskInfoState::Success => return Ok(info),
+                TaskInfoState::Success => return Ok(*info),
                 TaskInfoState::Error => return Err(task_failed(&info)),
                 _ => {}
             }

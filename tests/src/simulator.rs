@@ -576,6 +576,12 @@ impl Simulator {
         self.control_post(&format!("/_sim/iscsi-lun?target={iqn}&capacity={capacity}"))
     }
 
+    /// Has the simulator collect its garbage now (`POST /_sim/gc`): a benchmark calls it before
+    /// each measured run, so that no run pays for the garbage of the one before.
+    pub fn collect_garbage(&self) -> Result<(), SimError> {
+        self.control_post("/_sim/gc").map(drop)
+    }
+
     fn control_post(&self, path: &str) -> Result<String, SimError> {
         let host = self
             .control

@@ -276,6 +276,7 @@ func run(c *config) error {
 	rt := newRouter(c, server.Config.Handler)
 	rt.registerSessionControl(client)
 	rt.registerPaging()
+	rt.registerGC()
 	rt.registerCancelTask()
 	rt.registerQuestions()
 	rt.registerPower()

@@ -180,6 +180,9 @@ fn listings(
     let mut samples: BTreeMap<Peer, Vec<measure::Sample>> = BTreeMap::new();
     for _ in 0..runs {
         for &peer in peers {
+            // Untimed: each run starts with the server's garbage of the previous one collected.
+            sim.collect_garbage()
+                .map_err(|e| format!("the simulator's garbage collection: {e}"))?;
             let sample = run_listing(peer, tools, &target, expected)?;
             samples.entry(peer).or_default().push(sample);
         }

@@ -104,6 +104,11 @@ fn emit_properties(ctx: &Ctx<'_>, mo: &ManagedObject, object_content: bool) -> T
         let v = ctx.value_type(&m.ty);
         let t = if m.occurrence.is_list() {
             quote!(::std::option::Option<::std::vec::Vec<#v>>)
+        } else if matches!(m.ty, TypeRef::Object(_)) {
+            // Boxed: a property struct holds every property a managed object has, most of them
+            // `None`; inline data objects would make it kilobytes (6.8 KB for a
+            // VirtualMachine's), copied at every step of a stream of thousands.
+            quote!(::std::option::Option<::std::boxed::Box<#v>>)
         } else {
             quote!(::std::option::Option<#v>)
         };

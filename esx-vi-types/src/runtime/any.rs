@@ -17,6 +17,13 @@ pub trait FromAnyValue: Sized {
     fn from_any_value(value: AnyValue) -> Result<Self, AnyValue>;
 }
 
+/// A boxed value converts as the value does (the data objects of property structs are boxed).
+impl<T: FromAnyValue> FromAnyValue for Box<T> {
+    fn from_any_value(value: AnyValue) -> Result<Self, AnyValue> {
+        T::from_any_value(value).map(Box::new)
+    }
+}
+
 impl FromAnyValue for AnyValue {
     fn from_any_value(value: AnyValue) -> Result<Self, AnyValue> {
         Ok(value)

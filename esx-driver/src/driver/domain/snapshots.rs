@@ -244,7 +244,7 @@ impl Connection {
     /// Every snapshot of the domain.
     pub async fn snapshots(&self, dom: &DomainRef) -> Result<SnapshotList> {
         let props = self.vm_properties(dom, &["snapshot"]).await?;
-        Ok(SnapshotList::from_info(props.snapshot.as_ref()))
+        Ok(SnapshotList::from_info(props.snapshot.as_deref()))
     }
 
     /// The snapshot `name` of the domain, or libvirt's not-found error.

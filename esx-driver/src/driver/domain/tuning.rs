@@ -240,7 +240,7 @@ impl Connection {
         };
         let config: HostAutoStartManagerProperties =
             self.client().retrieve_object(&manager, &["config"]).await?;
-        Ok((manager, config.config.unwrap_or_default()))
+        Ok((manager, config.config.map(|c| *c).unwrap_or_default()))
     }
 
     /// Whether the host starts the domain when it boots: the host's autostart must be enabled

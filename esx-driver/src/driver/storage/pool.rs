@@ -161,7 +161,7 @@ impl StoragePool {
             .find(|m| &m.key == host)
             .and_then(|m| m.mount_info.path.clone())
             .unwrap_or_else(|| summary.url.clone());
-        let kind = match &props.info {
+        let kind = match props.info.as_deref() {
             Some(AnyDatastoreInfo::VmfsDatastoreInfo(_)) => PoolKind::Vmfs,
             Some(AnyDatastoreInfo::LocalDatastoreInfo(_)) => PoolKind::Local,
             Some(AnyDatastoreInfo::NasDatastoreInfo(nas)) => match &nas.nas {
