@@ -248,14 +248,14 @@ fn snapshot_trees() {
             "Domain snapshot base created\n"
         );
         virsh(&uri, &["snapshot-create-as", vm, "--name", "left"]).ok();
-        virsh(&uri, &["snapshot-revert", vm, "base"]).ok();
+        assert_eq!(
+            virsh(&uri, &["snapshot-revert", vm, "base"]).ok(),
+            "Domain snapshot base reverted\n\n"
+        );
         virsh(&uri, &["snapshot-create-as", vm, "right"]).ok();
         virsh(&uri, &["snapshot-create-as", vm, "right-child"]).ok();
         let err = virsh(&uri, &["snapshot-create-as", vm, "base"]).failed();
-        assert!(
-            err.contains("Snapshot named 'base' already exists"),
-            "{err}"
-        );
+        assert!(err.contains("Snapshot 'base' already exists"), "{err}");
 
         insta::assert_snapshot!(
             "snapshot_tree",
@@ -272,6 +272,11 @@ fn snapshot_trees() {
         assert_eq!(
             virsh(&uri, &["-q", "snapshot-current", vm, "--name"]).ok(),
             "right-child\n"
+        );
+        assert_eq!(
+            virsh(&uri, &["snapshot-current", vm, "--name"]).ok(),
+            "right-child\n",
+            "virsh prints the bare name, ended by its newline after the command"
         );
         let table = virsh(&uri, &["snapshot-list", vm, "--parent"]).ok();
         assert!(

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::error::CommandError;
 use crate::lookup::{self, DomainArg};
-use crate::output::{fields, json, line, table};
+use crate::output::{fields, json, line, table, unterminated};
 
 #[derive(Debug, Args)]
 pub(crate) struct BlkListArgs {
@@ -329,25 +329,30 @@ fn memstat_text(stats: &MemoryStats) -> String {
     out
 }
 
-/// virsh's `desc`: prints the description, or sets it from the words given.
+/// virsh's `desc`: prints the description, or sets it from the words given. Its messages end
+/// with virsh's newline after the command, not one of their own, as virsh prints them.
 async fn desc(conn: &Connection, args: &DescArgs) -> Result<String, CommandError> {
     let dom = lookup::domain(conn, &args.domain).await?;
     if args.title {
-        return Err(CommandError::new(
-            "this function is not supported by the connection driver: VMware VMs have no title \
-             (use the description)",
+        // A VMware VM has no title: virsh reads none from libvirt's XML and fails to set one.
+        if args.text.is_empty() {
+            return Ok(unterminated(format_args!("No title for domain: {}", dom.name)));
+        }
+        return Err(CommandError::while_doing(
+            "Failed to set new domain title",
+            Error::NoSupport("virDomainSetMetadata".into()),
         ));
     }
     if args.text.is_empty() {
         return Ok(match conn.description(&dom).await? {
-            Some(text) => line(text),
-            None => line(format_args!("No description for domain: {}", dom.name)),
+            Some(text) => unterminated(text),
+            None => unterminated(format_args!("No description for domain: {}", dom.name)),
         });
     }
     conn.set_description(&dom, &args.text.join(" "))
         .await
         .map_err(|e| CommandError::while_doing("Failed to set new domain description", e))?;
-    Ok(line("Domain description updated successfully"))
+    Ok(unterminated("Domain description updated successfully"))
 }
 
 /// virsh's `domifaddr`: the guest's addresses from VMware Tools.

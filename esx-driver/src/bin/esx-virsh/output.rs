@@ -71,6 +71,24 @@ pub(crate) fn line(value: impl std::fmt::Display) -> String {
     format!("{value}\n")
 }
 
+/// A message virsh prints without a newline of its own (`desc`'s texts): the newline virsh
+/// prints after every command ends its line, and [`end_of_command`] ends it under `-q`.
+pub(crate) fn unterminated(value: impl std::fmt::Display) -> String {
+    value.to_string()
+}
+
+/// What follows a command's output: virsh's newline after every command, which `-q` leaves
+/// out. Under `-q` an unterminated last line is still ended, where virsh would leave the
+/// terminal's prompt or a script's next output on it.
+pub(crate) fn end_of_command(output: &str, quiet: bool) -> &'static str {
+    let line_open = !output.is_empty() && !output.ends_with('\n');
+    if !quiet || line_open {
+        "\n"
+    } else {
+        ""
+    }
+}
+
 /// Asserts that `view` serializes its keys in alphabetical order (see [`json`]): as it prints
 /// through a sorted map.
 #[cfg(test)]
@@ -86,6 +104,19 @@ pub(crate) fn assert_json_keys_sorted(view: &impl Serialize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_command_ends_with_virshs_newline_and_quiet_still_ends_its_line() {
+        assert_eq!(end_of_command("9\n", false), "\n");
+        assert_eq!(
+            end_of_command("No description for domain: web", false),
+            "\n"
+        );
+        assert_eq!(end_of_command("", false), "\n");
+        assert_eq!(end_of_command("9\n", true), "");
+        assert_eq!(end_of_command("", true), "");
+        assert_eq!(end_of_command("No description for domain: web", true), "\n");
+    }
 
     #[test]
     fn tables_look_like_virsh() {

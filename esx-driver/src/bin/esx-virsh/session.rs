@@ -86,9 +86,7 @@ pub(crate) fn run(global: &GlobalArgs, command: ConnectedCommand) -> Result<Stri
         }
         result
     })?;
-    if !global.quiet {
-        output.push('\n');
-    }
+    output.push_str(crate::output::end_of_command(&output, global.quiet));
     Ok(output)
 }
 

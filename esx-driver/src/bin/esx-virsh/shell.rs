@@ -129,18 +129,13 @@ pub(crate) fn run(global: &session::GlobalArgs) -> ExitCode {
             },
             _ => run_line(&runtime, &conn, &words),
         };
-        match result {
-            Ok(output) => {
-                let _ = write!(stdout, "{output}");
-            }
-            Err(e) => {
-                e.report();
-            }
-        }
         // virsh ends every command with a newline of its own.
-        if !global.is_quiet() {
-            let _ = writeln!(stdout);
-        }
+        let output = result.unwrap_or_else(|e| {
+            e.report();
+            String::new()
+        });
+        let end = crate::output::end_of_command(&output, global.is_quiet());
+        let _ = write!(stdout, "{output}{end}");
         let _ = stdout.flush();
     }
     lines.finish();

@@ -258,7 +258,7 @@ impl Command {
                 let name = args.snapshot_name()?;
                 let dom = lookup::domain(conn, &args.domain).await?;
                 conn.revert_to_snapshot(&dom, name).await?;
-                Ok(String::new())
+                Ok(line(format_args!("Domain snapshot {name} reverted")))
             }
             Command::Delete(args) => {
                 let name = args.target.snapshot_name()?;
@@ -415,7 +415,8 @@ async fn current(conn: &Connection, args: &CurrentArgs) -> Result<String, Comman
         CommandError::new(format!("domain '{}' has no current snapshot", dom.name))
     })?;
     if args.name {
-        return Ok(line(&current.name));
+        // virsh prints the bare name: its newline after the command ends the line.
+        return Ok(current.name.clone());
     }
     Ok(snapshot_xml(current, &dom.uuid_text()))
 }

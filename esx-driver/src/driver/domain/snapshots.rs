@@ -282,7 +282,7 @@ impl Connection {
     ) -> Result<Snapshot> {
         if self.snapshots(dom).await?.get(name).is_some() {
             return Err(Error::OperationInvalid(format!(
-                "Snapshot named '{name}' already exists"
+                "Snapshot '{name}' already exists"
             )));
         }
         let client = self.client();
