@@ -169,6 +169,17 @@ fn bad_arguments_exit_1() {
 }
 
 #[test]
+fn an_unknown_command_fails_in_virshs_words() {
+    let output = run(
+        &["-c", "esx://esx1.example.com/", "iface-info", "vmnic0"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    assert_eq!(stderr(&output), "error: unknown command: 'iface-info'\n");
+}
+
+#[test]
 fn help_states_the_default_hardware_version() {
     let output = run(&["domxml-to-native", "--help"], None);
     assert!(output.status.success());

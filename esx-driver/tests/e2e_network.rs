@@ -96,10 +96,28 @@ fn networks_and_interfaces_read_alike_on_both_models_and_wire_styles() {
                 "error: failed to get interface 'vmnic9'\nerror: Interface not found: Could not \
                  find physical NIC with name 'vmnic9'\n"
             );
+            // virsh looks iface-name up by MAC only, net-name by UUID only: other text is not
+            // looked up, and the failure has no cause line.
             assert_eq!(
                 virsh(&uri, &["iface-name", "vmnic0"]).failed(),
-                "error: failed to get interface 'vmnic0'\nerror: Interface not found: Could not \
-                 find physical NIC with MAC address 'vmnic0'\n"
+                "error: failed to get interface 'vmnic0'\n"
+            );
+            assert_eq!(
+                virsh(&uri, &["iface-name", "00:50:56:a0:00:99"]).failed(),
+                "error: failed to get interface '00:50:56:a0:00:99'\nerror: Interface not found: \
+                 Could not find physical NIC with MAC address '00:50:56:a0:00:99'\n"
+            );
+            assert_eq!(
+                virsh(&uri, &["net-name", "vSwitch1"]).failed(),
+                "error: failed to get network 'vSwitch1'\n"
+            );
+            let unknown = "00000000-0000-0000-0000-000000000001";
+            assert_eq!(
+                virsh(&uri, &["net-name", unknown]).failed(),
+                format!(
+                    "error: failed to get network '{unknown}'\nerror: Network not found: Could \
+                     not find HostVirtualSwitch with UUID '{unknown}'\n"
+                )
             );
             assert_eq!(
                 virsh(&uri, &["iface-mac", "00:50:56:a0:00:01"]).failed(),

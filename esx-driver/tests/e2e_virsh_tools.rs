@@ -763,3 +763,95 @@ fn commands_of_drivers_esx_lacks_fail_as_virsh_fails() {
         );
     }
 }
+
+#[test]
+fn domain_and_host_functions_esx_lacks_fail_as_virsh_fails() {
+    let sim = simulator(Model::Esx, WireStyle::Xsi);
+    let uri = uri(&sim);
+    let device = temp_file("<disk type='file'><source file='/x'/><target dev='sdb'/></disk>\n");
+    let file = device.path().to_str().unwrap();
+    let vm = "ha-host_VM0";
+    let unsupported = |call: &str| {
+        format!("error: this function is not supported by the connection driver: {call}\n")
+    };
+    // What virsh 11.3 prints on an ESX connection, line for line: the domain is looked up and a
+    // named file read before the driver is asked.
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec!["sysinfo"],
+            "error: failed to get sysinfo\n".to_owned() + &unsupported("virConnectGetSysinfo"),
+        ),
+        (
+            vec!["nodememstats"],
+            "error: Unable to get number of memory stats\n".to_owned()
+                + &unsupported("virNodeGetMemoryStats"),
+        ),
+        (
+            vec!["nodecpustats", "--percent"],
+            "error: Unable to get number of cpu stats\n".to_owned()
+                + &unsupported("virNodeGetCPUStats"),
+        ),
+        (
+            vec!["domcapabilities"],
+            "error: failed to get emulator capabilities\n".to_owned()
+                + &unsupported("virConnectGetDomainCapabilities"),
+        ),
+        (
+            vec!["cpu-models", "x86_64"],
+            "error: failed to get CPU model names\n".to_owned()
+                + &unsupported("virConnectGetCPUModelNames"),
+        ),
+        (vec!["domjobinfo", vm], unsupported("virDomainGetJobInfo")),
+        (vec!["domstats"], unsupported("virConnectGetAllDomainStats")),
+        (vec!["domstats", vm], unsupported("virDomainListGetStats")),
+        (
+            vec!["domtime", vm, "--now"],
+            unsupported("virDomainSetTime"),
+        ),
+        (
+            vec!["send-key", vm, "KEY_A"],
+            unsupported("virDomainSendKey"),
+        ),
+        (
+            vec!["managedsave", vm],
+            format!("error: Failed to save domain '{vm}' state\n")
+                + &unsupported("virDomainManagedSave"),
+        ),
+        (
+            vec!["save", vm, "/tmp/x.save"],
+            format!("error: Failed to save domain '{vm}' to /tmp/x.save\n")
+                + &unsupported("virDomainSave"),
+        ),
+        (
+            vec!["domblkstat", vm],
+            format!("error: Failed to get block stats {vm} \n")
+                + &unsupported("virDomainBlockStats"),
+        ),
+        (
+            vec!["attach-device", vm, file, "--config"],
+            format!("error: Failed to attach device from {file}\n")
+                + &unsupported("virDomainAttachDevice"),
+        ),
+        (
+            vec!["create", file],
+            format!("error: Failed to create domain from {file}\n")
+                + &unsupported("virDomainCreateXML"),
+        ),
+        (
+            vec!["detach-device", vm, "/nonexistent/d.xml"],
+            "error: Failed to open file '/nonexistent/d.xml': No such file or directory\n"
+                .to_owned(),
+        ),
+        (
+            vec!["domjobabort", "nosuch"],
+            "error: failed to get domain 'nosuch'\n".to_owned(),
+        ),
+    ];
+    for (args, expected) in cases {
+        assert_eq!(virsh(&uri, &args).failed(), expected, "{args:?}");
+    }
+    assert_eq!(
+        virsh(&uri, &["managedsave-remove", vm]).ok(),
+        format!("Domain '{vm}' has no manage save image; removal skipped\n")
+    );
+}

@@ -74,6 +74,11 @@ fn pools_and_volumes_read_alike_on_both_models_and_wire_styles() {
                 "nfs_0\n"
             );
             assert_eq!(
+                virsh(&uri, &["pool-name", "nfs_0"]).failed(),
+                "error: failed to get pool 'nfs_0'\n",
+                "virsh looks pool-name up by UUID only"
+            );
+            assert_eq!(
                 virsh(&uri, &["pool-refresh", "nfs_0"]).ok(),
                 "Pool nfs_0 refreshed\n\n"
             );

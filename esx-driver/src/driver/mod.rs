@@ -27,6 +27,6 @@ pub use domain::{
 };
 pub use error::{DomainKey, Error, Report, Result, Vanished};
 pub use host::{HypervisorVersion, NodeInfo};
-pub use interface::{HostInterfaces, InterfaceEntry};
+pub use interface::{looks_like_mac, HostInterfaces, InterfaceEntry};
 pub use network::{HostNetworks, NetworkEntry, NetworkKind, PortGroupUpdate};
 pub use storage::{PoolKind, PoolState, StoragePool, Volume, VolumeFormat};

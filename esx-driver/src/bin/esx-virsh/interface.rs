@@ -3,7 +3,7 @@
 //! cannot do (libvirt's errors).
 
 use clap::{Args, Subcommand};
-use esx_driver::driver::{Connection, Error, InterfaceEntry};
+use esx_driver::driver::{looks_like_mac, Connection, Error, InterfaceEntry};
 use esx_driver::network::format_interface_xml;
 use serde::Serialize;
 
@@ -88,6 +88,14 @@ impl Command {
                 Ok(line(iface.mac))
             }
             Command::Name(args) => {
+                // virsh looks an iface-name argument up as a MAC address only, and other text
+                // not at all.
+                if !looks_like_mac(&args.interface) {
+                    return Err(CommandError::new(format!(
+                        "failed to get interface '{}'",
+                        args.interface
+                    )));
+                }
                 let host = conn.host_interfaces().await?;
                 let iface = host.by_mac(&args.interface).map_err(|e| {
                     CommandError::while_doing(

@@ -2,6 +2,7 @@
 //! (`failed to get domain 'web'`, `failed to get network 'x'`, `failed to get interface 'x'`).
 
 use clap::Args;
+use esx_driver::domain::Uuid;
 use esx_driver::driver::{
     Connection, DomainRef, Error, HostInterfaces, HostNetworks, InterfaceEntry, NetworkEntry,
 };
@@ -31,6 +32,28 @@ pub(crate) async fn domain(conn: &Connection, text: &str) -> Result<DomainRef, C
 pub(crate) struct NetworkArg {
     /// Network name or uuid
     pub(crate) network: String,
+}
+
+/// The text of a UUID argument that virsh looks up as a UUID only (`net-name`, `pool-name`):
+/// virsh tries a lookup only for text of a UUID's length, and says nothing but `failed to get
+/// network 'x'` about any other text.
+pub(crate) fn uuid_only(text: &str, doing: &str) -> Result<Uuid, CommandError> {
+    match text.parse::<Uuid>() {
+        Ok(uuid) if text.len() == 36 => Ok(uuid),
+        _ => Err(CommandError::new(doing)),
+    }
+}
+
+/// `net-name`'s network: looked up by UUID only, as virsh does.
+pub(crate) async fn network_by_uuid(
+    conn: &Connection,
+    text: &str,
+) -> Result<NetworkEntry, CommandError> {
+    let doing = format!("failed to get network '{text}'");
+    let uuid = uuid_only(text, &doing)?;
+    let failed = |e| CommandError::while_doing(doing.clone(), e);
+    let host = conn.host_networks().await.map_err(failed)?;
+    host.by_uuid(&uuid).map_err(failed)
 }
 
 /// The network `text` names, with the host's networks it was found in (one retrieval).

@@ -81,6 +81,7 @@ connected_groups! {
     pool => Pool,
     volume => Volume,
     unsupported => Unsupported,
+    not_on_esx => NotOnEsx,
     edit => Edit,
     screenshot => Screenshot,
     transfer => Transfer,
@@ -125,6 +126,14 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
+            // A command virsh does not know either reads as virsh says it.
+            if error.kind() == clap::error::ErrorKind::InvalidSubcommand {
+                if let Some(clap::error::ContextValue::String(name)) =
+                    error.get(clap::error::ContextKind::InvalidSubcommand)
+                {
+                    return CommandError::new(format!("unknown command: '{name}'")).report();
+                }
+            }
             // --help and --version are not errors; everything else exits 1 like virsh.
             let code = if error.use_stderr() { 1 } else { 0 };
             let _ = error.print();

@@ -153,7 +153,7 @@ impl Command {
                 Ok(line(net.uuid))
             }
             Command::Name(args) => {
-                let (_, net) = lookup::network(conn, &args.network).await?;
+                let net = lookup::network_by_uuid(conn, &args.network).await?;
                 Ok(line(net.name))
             }
             Command::Dumpxml(args) => {

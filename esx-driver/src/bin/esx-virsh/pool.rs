@@ -9,6 +9,7 @@ use esx_driver::driver::{Connection, Error, PoolState, StoragePool};
 use serde::Serialize;
 
 use crate::error::CommandError;
+use crate::lookup;
 use crate::output::{fields, json, line, table, yes_no};
 
 /// A pool argument: a name or a UUID.
@@ -168,7 +169,16 @@ impl Command {
                 Ok(format_pool_xml(&pool)?)
             }
             Command::Uuid(args) => Ok(line(lookup_pool(conn, &args.pool).await?.uuid)),
-            Command::Name(args) => Ok(line(lookup_pool(conn, &args.pool).await?.name)),
+            Command::Name(args) => {
+                // virsh looks a pool-name argument up as a UUID only.
+                let doing = format!("failed to get pool '{}'", args.pool);
+                let uuid = lookup::uuid_only(&args.pool, &doing)?;
+                let pool = conn
+                    .storage_pool_lookup_by_uuid(&uuid)
+                    .await
+                    .map_err(|e| CommandError::while_doing(doing, e))?;
+                Ok(line(pool.name))
+            }
             Command::Refresh(args) => {
                 let pool = lookup_pool(conn, &args.pool).await?;
                 conn.storage_pool_refresh(&pool).await.map_err(|e| {

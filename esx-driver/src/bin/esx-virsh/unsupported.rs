@@ -314,7 +314,7 @@ fn is_uuid(text: &str) -> bool {
 
 /// Reads the command's XML file as virsh does before it calls the driver; returns the file name
 /// for the message.
-fn read_file(file: &str) -> Result<&str, CommandError> {
+pub(crate) fn read_file(file: &str) -> Result<&str, CommandError> {
     esx_driver::input::read_text_document(file).map_err(|e| {
         let reason = match &e {
             esx_driver::input::LocalFileError::Io(io) => crate::domain::os_error_text(io),

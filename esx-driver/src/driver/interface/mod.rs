@@ -38,7 +38,7 @@ impl Connection {
 }
 
 /// Whether `text` reads as a MAC address (six hex pairs separated by `:` or `-`).
-fn looks_like_mac(text: &str) -> bool {
+pub fn looks_like_mac(text: &str) -> bool {
     let parts: Vec<&str> = text.split([':', '-']).collect();
     parts.len() == 6
         && parts
