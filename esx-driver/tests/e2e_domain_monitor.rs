@@ -110,6 +110,60 @@ fn list_filters() {
         virsh(&uri, &["snapshot-create-as", vm, "s1"]).ok();
         assert_eq!(names(&["--with-snapshot", "--all"]), format!("{vm}\n"));
         assert!(!names(&["--without-snapshot", "--all"]).contains(vm));
+        // ESX domains have no managed save images and no checkpoints.
+        assert_eq!(names(&["--with-managed-save", "--all"]), "");
+        assert_eq!(names(&["--without-managed-save", "--all"]), all);
+        assert_eq!(names(&["--with-checkpoint", "--all"]), "");
+        assert_eq!(names(&["--without-checkpoint", "--all"]), all);
+    }
+}
+
+#[test]
+fn list_prints_what_virsh_prints_for_each_column_option() {
+    let sim = simulator(Model::Esx, WireStyle::Xsi);
+    let uri = uri(&sim);
+    virsh(&uri, &["destroy", "ha-host_VM1"]).ok();
+    let uuid = |vm: &str| virsh(&uri, &["-q", "domuuid", vm]).ok().trim().to_owned();
+    let (uuid0, uuid1) = (uuid("ha-host_VM0"), uuid("ha-host_VM1"));
+    let list = |args: &[&str]| {
+        let mut full = vec!["-q", "list"];
+        full.extend_from_slice(args);
+        virsh(&uri, &full)
+    };
+    // UUID, id, name in that order, one space apart; --id alone only the running domains.
+    assert_eq!(
+        list(&["--all", "--name", "--id", "--uuid"]).ok(),
+        format!("{uuid0} 9 ha-host_VM0\n{uuid1} - ha-host_VM1\n")
+    );
+    assert_eq!(list(&["--all", "--id"]).ok(), "9\n");
+    assert_eq!(list(&["--all", "--id", "--title"]).ok(), "9\n");
+    // --table with --uuid adds a column, after the (empty) titles.
+    assert_eq!(
+        list(&["--all", "--table", "--title", "--uuid"]).ok(),
+        format!(
+            " Id   Name          State      Title   UUID\n{}\n \
+             9    ha-host_VM0   running            {uuid0}\n \
+             -    ha-host_VM1   shut off           {uuid1}\n",
+            "-".repeat(77)
+        )
+    );
+    assert_eq!(
+        list(&["--table", "--title"]).ok(),
+        format!(
+            " Id   Name          State     Title\n{}\n 9    ha-host_VM0   running   \n",
+            "-".repeat(37)
+        )
+    );
+    assert_eq!(
+        list(&["--managed-save", "--all"]).ok(),
+        list(&["--all"]).ok(),
+        "no ESX domain is marked saved"
+    );
+    for other in ["name", "id"] {
+        assert_eq!(
+            list(&["--table", &format!("--{other}")]).failed(),
+            format!("error: Options --table and --{other} are mutually exclusive\n")
+        );
     }
 }
 
