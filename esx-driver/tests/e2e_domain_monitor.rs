@@ -227,6 +227,33 @@ fn errors_read_as_virsh_prints_them() {
             virsh(&uri, &["snapshot-revert", vm, "nosnap"]).failed(),
             "error: Domain snapshot not found: Could not find snapshot with name 'nosnap'\n"
         );
+        // virsh's choice of a snapshot: a name or --current, not both, not neither.
+        for command in [
+            "snapshot-revert",
+            "snapshot-delete",
+            "snapshot-info",
+            "snapshot-parent",
+        ] {
+            assert_eq!(
+                virsh(&uri, &[command, vm, "--current"]).failed(),
+                "error: Domain snapshot not found: Domain has no current snapshot\n",
+                "{command}"
+            );
+            assert_eq!(
+                virsh(&uri, &[command, vm]).failed(),
+                "error: --snapshotname or --current is required\n",
+                "{command}"
+            );
+            assert_eq!(
+                virsh(&uri, &[command, vm, "s1", "--current"]).failed(),
+                "error: --snapshotname and --current are mutually exclusive\n",
+                "{command}"
+            );
+        }
+        assert_eq!(
+            virsh(&uri, &["snapshot-dumpxml", vm]).failed(),
+            "error: command 'snapshot-dumpxml' requires <snapshotname> option\n"
+        );
         assert_eq!(
             virsh(&uri, &["define", "/nonexistent/domain.xml"]).failed(),
             "error: Failed to open file '/nonexistent/domain.xml': No such file or directory\n"

@@ -14,7 +14,7 @@ const MODELS: [Model; 2] = [Model::Esx, Model::Vpx];
 
 /// Everything the host's networks and interfaces look like through the commands.
 fn network_state(uri: &str) -> String {
-    let mut state = virsh(uri, &["-q", "net-list", "--all", "--uuid", "--name"]).ok();
+    let mut state = virsh(uri, &["-q", "net-list", "--all", "--json"]).ok();
     for name in ["vSwitch0", "vSwitch1", "vSwitch2"] {
         state.push_str(&virsh(uri, &["-q", "net-dumpxml", name]).ok());
     }
@@ -41,9 +41,33 @@ fn networks_and_interfaces_read_alike_on_both_models_and_wire_styles() {
                 virsh(&uri, &["-q", "net-list", "--json"]).ok()
             );
             insta::assert_snapshot!(
-                "net_list_uuid_name",
-                virsh(&uri, &["-q", "net-list", "--uuid", "--name"]).ok()
+                "net_list_uuid",
+                virsh(&uri, &["-q", "net-list", "--uuid"]).ok()
             );
+            assert_eq!(
+                virsh(&uri, &["net-list", "--uuid", "--name"]).failed(),
+                "error: Only one argument from --table, --name and --uuid may be specified.\n"
+            );
+            insta::assert_snapshot!(
+                "net_list_title",
+                virsh(
+                    &uri,
+                    &["net-list", "--title", "--persistent", "--autostart"]
+                )
+                .ok()
+            );
+            // Networks are persistent; vSwitches are autostarted (a vCenter's distributed port
+            // groups are not).
+            assert_eq!(
+                virsh(&uri, &["-q", "net-list", "--all", "--transient", "--name"]).ok(),
+                ""
+            );
+            let not_autostarted = virsh(
+                &uri,
+                &["-q", "net-list", "--all", "--no-autostart", "--name"],
+            )
+            .ok();
+            assert!(!not_autostarted.contains("vSwitch"), "{not_autostarted}");
             insta::assert_snapshot!(
                 "iface_list_json",
                 virsh(&uri, &["-q", "iface-list", "--all", "--json"]).ok()

@@ -53,7 +53,7 @@ pub enum Error {
     /// name) the domain has no current snapshot.
     #[error("Domain snapshot not found: {}", match name {
         Some(name) => format!("Could not find snapshot with name '{name}'"),
-        None => format!("the domain '{domain}' has no current snapshot"),
+        None => "Domain has no current snapshot".to_owned(),
     })]
     NoSnapshot {
         /// The domain's name.
@@ -302,7 +302,7 @@ mod tests {
                     domain: "web".to_owned(),
                     name: None,
                 },
-                "Domain snapshot not found: the domain 'web' has no current snapshot",
+                "Domain snapshot not found: Domain has no current snapshot",
                 1,
             ),
             (

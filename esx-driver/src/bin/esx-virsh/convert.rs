@@ -17,6 +17,7 @@ pub(crate) struct FromNativeArgs {
     /// Native format of the input: vmware-vmx.
     format: String,
     /// The VMX file to convert, or '-' for standard input.
+    #[arg(value_name = "CONFIG")]
     file: String,
 }
 
@@ -25,7 +26,8 @@ pub(crate) struct ToNativeArgs {
     /// Native format of the output: vmware-vmx.
     format: String,
     /// The domain XML file to convert, or '-' for standard input.
-    file: String,
+    #[arg(value_name = "XML")]
+    file: Option<String>,
     /// virtualHW.version of the VMX written, from 4 (ESX 3.5) to 21 (ESXi 8.0 U2); the default is
     /// the newest this converter supports
     #[arg(long, value_name = "N", default_value_t = vmx::NEWEST_HW_VERSION)]
@@ -110,9 +112,15 @@ fn to_native(args: &ToNativeArgs) -> Result<String, CommandError> {
             vmx::NEWEST_HW_VERSION
         )));
     }
-    let bytes = read_input(&args.file)?;
+    // virsh's words: it would also take --domain, a defined domain, which this offline
+    // conversion has not.
+    let file = args
+        .file
+        .as_deref()
+        .ok_or_else(|| CommandError::new("need either domain or domain XML"))?;
+    let bytes = read_input(file)?;
     let text = String::from_utf8(bytes)
-        .map_err(|_| CommandError::new(format!("'{}' is not UTF-8 text", args.file)))?;
+        .map_err(|_| CommandError::new(format!("'{file}' is not UTF-8 text")))?;
     let domain = parse_domain_xml(&text)?;
     let vmx = vmx::domain_to_vmx(&domain, &OfflineContext::new(), args.hw_version)?;
     Ok(vmx.to_text())

@@ -73,6 +73,61 @@ impl CommandError {
     }
 }
 
+/// A command-line mistake in virsh's words where virsh has words for it: an unknown command, an
+/// option the command does not take, a word too many, a missing argument. `cli` is the parser
+/// that failed and `words` the words it was given (to find the command's name, which clap's
+/// error does not carry). None for the rest (`--help`, `--version`, a malformed value), which
+/// clap words better than virsh.
+pub(crate) fn usage_error(
+    error: &clap::Error,
+    cli: &clap::Command,
+    words: &[String],
+) -> Option<CommandError> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let context = |kind| match error.get(kind)? {
+        ContextValue::String(text) => Some(text.clone()),
+        ContextValue::Strings(texts) => texts.first().cloned(),
+        _ => None,
+    };
+    let command = || {
+        words
+            .iter()
+            .find(|word| cli.find_subcommand(word.as_str()).is_some())
+    };
+    let message = match error.kind() {
+        ErrorKind::InvalidSubcommand => {
+            format!(
+                "unknown command: '{}'",
+                context(ContextKind::InvalidSubcommand)?
+            )
+        }
+        ErrorKind::UnknownArgument => {
+            let word = context(ContextKind::InvalidArg)?;
+            if word.starts_with('-') {
+                let option = word.split('=').next().unwrap_or(&word);
+                format!("command '{}' doesn't support option {option}", command()?)
+            } else {
+                format!("unexpected data '{word}'")
+            }
+        }
+        ErrorKind::MissingRequiredArgument => {
+            // clap names it `<DOMAIN>` (`<KEYCODE>...` for a list); virsh `<domain>`.
+            let usage = context(ContextKind::InvalidArg)?;
+            let name = usage
+                .trim_end_matches('.')
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_lowercase();
+            if name.starts_with('-') {
+                return None;
+            }
+            format!("command '{}' requires <{name}> option", command()?)
+        }
+        _ => return None,
+    };
+    Some(CommandError::new(message))
+}
+
 /// Library errors (`?` on the driver, the VMX converter, the URI parser) fail with their message
 /// and its causes on one line ([`Report`]).
 impl<E: Error + 'static> From<E> for CommandError {

@@ -38,7 +38,7 @@ mod shell;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use esx_driver::driver::Connection;
 
 use crate::error::CommandError;
@@ -126,13 +126,10 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
-            // A command virsh does not know either reads as virsh says it.
-            if error.kind() == clap::error::ErrorKind::InvalidSubcommand {
-                if let Some(clap::error::ContextValue::String(name)) =
-                    error.get(clap::error::ContextKind::InvalidSubcommand)
-                {
-                    return CommandError::new(format!("unknown command: '{name}'")).report();
-                }
+            // Mistakes virsh has words for read as virsh says them.
+            let words: Vec<String> = std::env::args().skip(1).collect();
+            if let Some(usage) = error::usage_error(&error, &Cli::command(), &words) {
+                return usage.report();
             }
             // --help and --version are not errors; everything else exits 1 like virsh.
             let code = if error.use_stderr() { 1 } else { 0 };

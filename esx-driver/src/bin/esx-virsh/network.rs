@@ -27,9 +27,44 @@ pub(crate) struct NetListArgs {
     /// List UUIDs only
     #[arg(long)]
     uuid: bool,
+    /// Print a table (the default)
+    #[arg(long)]
+    table: bool,
+    /// Add a Title column to the table (empty: ESX networks have no title)
+    #[arg(long)]
+    title: bool,
+    /// List persistent networks (every ESX network)
+    #[arg(long)]
+    persistent: bool,
+    /// List transient networks (none on ESX)
+    #[arg(long)]
+    transient: bool,
+    /// List networks the host starts when it boots
+    #[arg(long)]
+    autostart: bool,
+    /// List networks the host does not start when it boots
+    #[arg(long)]
+    no_autostart: bool,
     /// Print a JSON array
     #[arg(long)]
     json: bool,
+}
+
+impl NetListArgs {
+    /// virsh's filters: a network passes when it matches one of the given values of each pair.
+    fn wanted(&self, net: &NetworkEntry) -> bool {
+        let state = if self.all {
+            true
+        } else if self.inactive {
+            !net.is_active()
+        } else {
+            net.is_active()
+        };
+        let either = |yes: bool, no: bool, value: bool| (!yes && !no) || (yes && value) || (no && !value);
+        state
+            && either(self.persistent, self.transient, net.is_persistent())
+            && either(self.autostart, self.no_autostart, net.is_autostart())
+    }
 }
 
 #[derive(Debug, Args)]
@@ -251,45 +286,42 @@ impl<'a> NetworkView<'a> {
 }
 
 async fn net_list(conn: &Connection, args: &NetListArgs) -> Result<String, CommandError> {
+    if [args.table, args.name, args.uuid].iter().filter(|&&given| given).count() > 1 {
+        return Err(CommandError::new(
+            "Only one argument from --table, --name and --uuid may be specified.",
+        ));
+    }
     let host: HostNetworks = conn.host_networks().await?;
-    let networks: Vec<NetworkEntry> = host
-        .list()
-        .into_iter()
-        .filter(|n| {
-            if args.all {
-                true
-            } else if args.inactive {
-                !n.is_active()
-            } else {
-                n.is_active()
-            }
-        })
-        .collect();
+    let networks: Vec<NetworkEntry> = host.list().into_iter().filter(|n| args.wanted(n)).collect();
     if args.json {
         return json(&networks.iter().map(NetworkView::of).collect::<Vec<_>>());
     }
-    if args.name || args.uuid {
-        return Ok(networks
-            .iter()
-            .map(|n| match (args.uuid, args.name) {
-                (true, true) => format!("{}  {}\n", n.uuid, n.name),
-                (true, false) => line(n.uuid),
-                _ => line(&n.name),
-            })
-            .collect());
+    if args.name {
+        return Ok(networks.iter().map(|n| line(&n.name)).collect());
+    }
+    if args.uuid {
+        return Ok(networks.iter().map(|n| line(n.uuid)).collect());
+    }
+    let mut header = vec!["Name", "State", "Autostart", "Persistent"];
+    if args.title {
+        header.push("Title");
     }
     let rows: Vec<Vec<String>> = networks
         .iter()
         .map(|n| {
-            vec![
+            let mut row = vec![
                 n.name.clone(),
                 if n.is_active() { "active" } else { "inactive" }.to_owned(),
                 yes_no(n.is_autostart()).to_owned(),
                 yes_no(n.is_persistent()).to_owned(),
-            ]
+            ];
+            if args.title {
+                row.push(String::new());
+            }
+            row
         })
         .collect();
-    Ok(table(&["Name", "State", "Autostart", "Persistent"], &rows))
+    Ok(table(&header, &rows))
 }
 
 async fn net_info(conn: &Connection, args: &NetInfoArgs) -> Result<String, CommandError> {

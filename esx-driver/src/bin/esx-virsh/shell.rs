@@ -335,11 +335,8 @@ fn run_line(
             if !e.use_stderr() {
                 return Ok(e.to_string());
             }
-            if e.kind() == clap::error::ErrorKind::InvalidSubcommand {
-                return Err(CommandError::new(format!(
-                    "unknown command: '{}'",
-                    words[0]
-                )));
+            if let Some(usage) = crate::error::usage_error(&e, &ShellLine::command(), words) {
+                return Err(usage);
             }
             let message = e.to_string();
             let first = message.lines().next().unwrap_or_default();

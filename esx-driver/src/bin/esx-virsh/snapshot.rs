@@ -3,7 +3,9 @@
 
 use clap::{Args, Subcommand};
 use esx_driver::driver::domain::snapshots::{format_time, snapshot_xml};
-use esx_driver::driver::{Connection, Snapshot, SnapshotList, SnapshotOptions};
+use esx_driver::driver::{
+    Connection, DomainRef, Error, Snapshot, SnapshotList, SnapshotOptions,
+};
 use serde::Serialize;
 
 use crate::error::CommandError;
@@ -98,15 +100,6 @@ fn snapshot_request(xml: &str) -> Result<SnapshotRequest, CommandError> {
 }
 
 #[derive(Debug, Args)]
-pub(crate) struct InfoArgs {
-    #[command(flatten)]
-    target: SnapshotArgs,
-    /// The current snapshot
-    #[arg(long, conflicts_with_all = ["snapshot", "snapshot_opt"])]
-    current: bool,
-}
-
-#[derive(Debug, Args)]
 pub(crate) struct ListArgs {
     /// Domain name, id or uuid
     domain: String,
@@ -153,7 +146,7 @@ pub(crate) struct CurrentArgs {
 
 /// A domain and one of its snapshots, named positionally or with `--snapshotname`.
 #[derive(Debug, Args)]
-pub(crate) struct SnapshotArgs {
+pub(crate) struct NamedSnapshotArgs {
     /// Domain name, id or uuid
     domain: String,
     /// Snapshot name
@@ -164,12 +157,41 @@ pub(crate) struct SnapshotArgs {
     snapshot: Option<String>,
 }
 
+impl NamedSnapshotArgs {
+    fn name(&self) -> Option<&str> {
+        self.snapshot.as_deref().or(self.snapshot_opt.as_deref())
+    }
+}
+
+/// A domain and one of its snapshots: named, or with `--current` the domain's current one.
+#[derive(Debug, Args)]
+pub(crate) struct SnapshotArgs {
+    #[command(flatten)]
+    named: NamedSnapshotArgs,
+    /// The current snapshot
+    #[arg(long)]
+    current: bool,
+}
+
 impl SnapshotArgs {
-    fn snapshot_name(&self) -> Result<&str, CommandError> {
-        self.snapshot
-            .as_deref()
-            .or(self.snapshot_opt.as_deref())
-            .ok_or_else(|| CommandError::new("command needs a snapshot name (--snapshotname NAME)"))
+    /// The name of the snapshot chosen, as virsh chooses it (after the domain's lookup): the
+    /// one named, or the current one; the current one costs a retrieval of the snapshot tree.
+    async fn chosen(&self, conn: &Connection, dom: &DomainRef) -> Result<String, CommandError> {
+        match (self.named.name(), self.current) {
+            (Some(_), true) => Err(CommandError::new(
+                "--snapshotname and --current are mutually exclusive",
+            )),
+            (Some(name), false) => Ok(name.to_owned()),
+            (None, true) => {
+                let list = conn.snapshots(dom).await?;
+                let current = list.current().ok_or_else(|| Error::NoSnapshot {
+                    domain: dom.name.clone(),
+                    name: None,
+                })?;
+                Ok(current.name.clone())
+            }
+            (None, false) => Err(CommandError::new("--snapshotname or --current is required")),
+        }
     }
 }
 
@@ -199,7 +221,7 @@ pub(crate) enum Command {
     Current(CurrentArgs),
     /// Snapshot information
     #[command(name = "snapshot-info")]
-    Info(InfoArgs),
+    Info(SnapshotArgs),
     /// Get the name of the parent of a snapshot
     #[command(name = "snapshot-parent")]
     Parent(SnapshotArgs),
@@ -214,7 +236,7 @@ pub(crate) enum Command {
     Delete(DeleteArgs),
     /// Domain snapshot information in XML
     #[command(name = "snapshot-dumpxml")]
-    Dumpxml(SnapshotArgs),
+    Dumpxml(NamedSnapshotArgs),
 }
 
 impl Command {
@@ -231,8 +253,8 @@ impl Command {
             Command::Current(args) => current(conn, &args).await,
             Command::Info(args) => info(conn, &args).await,
             Command::Edit(args) => {
-                let name = args.snapshot_name()?;
-                let dom = lookup::domain(conn, &args.domain).await?;
+                let dom = lookup::domain(conn, &args.named.domain).await?;
+                let name = &args.chosen(conn, &dom).await?;
                 conn.snapshot(&dom, name).await?;
                 // virsh asks for the XML with its secure flag, which the ESX driver refuses;
                 // a VMware snapshot's name and description are all there is to edit anyway.
@@ -242,8 +264,8 @@ impl Command {
                 ))
             }
             Command::Parent(args) => {
-                let name = args.snapshot_name()?;
-                let dom = lookup::domain(conn, &args.domain).await?;
+                let dom = lookup::domain(conn, &args.named.domain).await?;
+                let name = &args.chosen(conn, &dom).await?;
                 let snapshot = conn.snapshot(&dom, name).await?;
                 // virsh prints the name without a newline of its own (only the one it ends
                 // every command with).
@@ -255,14 +277,14 @@ impl Command {
                 }
             }
             Command::Revert(args) => {
-                let name = args.snapshot_name()?;
-                let dom = lookup::domain(conn, &args.domain).await?;
+                let dom = lookup::domain(conn, &args.named.domain).await?;
+                let name = &args.chosen(conn, &dom).await?;
                 conn.revert_to_snapshot(&dom, name).await?;
                 Ok(line(format_args!("Domain snapshot {name} reverted")))
             }
             Command::Delete(args) => {
-                let name = args.target.snapshot_name()?;
-                let dom = lookup::domain(conn, &args.target.domain).await?;
+                let dom = lookup::domain(conn, &args.target.named.domain).await?;
+                let name = &args.target.chosen(conn, &dom).await?;
                 conn.delete_snapshot(&dom, name, args.children).await?;
                 let deleted = if args.children {
                     "children deleted"
@@ -272,8 +294,10 @@ impl Command {
                 Ok(line(format_args!("Domain snapshot {name} {deleted}")))
             }
             Command::Dumpxml(args) => {
-                let name = args.snapshot_name()?;
                 let dom = lookup::domain(conn, &args.domain).await?;
+                let name = args.name().ok_or_else(|| {
+                    CommandError::new("command 'snapshot-dumpxml' requires <snapshotname> option")
+                })?;
                 Ok(conn.snapshot_xml(&dom, name).await?)
             }
         }
@@ -308,21 +332,14 @@ impl<'a> SnapshotView<'a> {
 
 /// virsh's `snapshot-info`: a VMware snapshot lives in the VM's own files (`internal`); libvirt
 /// keeps no metadata of its own for it (`Metadata: no`, as libvirt 11.3 prints).
-async fn info(conn: &Connection, args: &InfoArgs) -> Result<String, CommandError> {
-    let dom = lookup::domain(conn, &args.target.domain).await?;
+async fn info(conn: &Connection, args: &SnapshotArgs) -> Result<String, CommandError> {
+    let dom = lookup::domain(conn, &args.named.domain).await?;
+    let name = args.chosen(conn, &dom).await?;
     let list = conn.snapshots(&dom).await?;
-    let snapshot = if args.current {
-        list.current().ok_or_else(|| {
-            CommandError::new(format!("domain '{}' has no current snapshot", dom.name))
-        })?
-    } else {
-        let name = args.target.snapshot_name()?;
-        list.get(name)
-            .ok_or_else(|| esx_driver::driver::Error::NoSnapshot {
-                domain: dom.name.clone(),
-                name: Some(name.to_owned()),
-            })?
-    };
+    let snapshot = list.get(&name).ok_or_else(|| Error::NoSnapshot {
+        domain: dom.name.clone(),
+        name: Some(name.clone()),
+    })?;
     let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
     Ok(fields(
         15,
