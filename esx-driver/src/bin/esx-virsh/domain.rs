@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::args::parse_size_kib;
 use crate::error::CommandError;
+use crate::xml_file;
 use crate::lookup::{self, DomainArg};
 use crate::output::{fields, json, line, table};
 use crate::session;
@@ -517,28 +518,13 @@ async fn domstate(conn: &Connection, args: &StateArgs) -> Result<String, Command
 }
 
 async fn define(conn: &Connection, args: &DefineArgs) -> Result<String, CommandError> {
-    let xml = esx_driver::input::read_text_document(&args.file).map_err(|e| {
-        let reason = match &e {
-            esx_driver::input::LocalFileError::Io(io) => os_error_text(io),
-            other => other.to_string(),
-        };
-        CommandError::new(format!("Failed to open file '{}': {reason}", args.file))
-    })?;
+    let xml = xml_file::read(&args.file)?;
     let defined = conn.define_xml(&xml).await?;
     Ok(line(format_args!(
         "Domain '{}' defined from {}",
         defined.domain().name,
         args.file
     )))
-}
-
-/// An I/O error as C's strerror words it (virsh's), without Rust's ` (os error N)`.
-pub(crate) fn os_error_text(error: &std::io::Error) -> String {
-    let text = error.to_string();
-    match text.find(" (os error ") {
-        Some(at) => text[..at].to_owned(),
-        None => text,
-    }
 }
 
 /// libvirt's check of a memory size before any driver sees it.

@@ -8,6 +8,7 @@ use esx_driver::network::format_interface_xml;
 use serde::Serialize;
 
 use crate::error::CommandError;
+use crate::xml_file;
 use crate::lookup::{self, InterfaceArg};
 use crate::output::{json, line, table};
 
@@ -106,7 +107,7 @@ impl Command {
                 Ok(line(iface.name))
             }
             Command::Define(args) => Err(CommandError::while_doing(
-                format!("Failed to define interface from {}", args.file),
+                format!("Failed to define interface from {}", xml_file::read_named(&args.file)?),
                 Error::NoSupport("virInterfaceDefineXML".into()),
             )),
             Command::Undefine(args) => {

@@ -34,6 +34,7 @@ mod output;
 mod progress;
 mod session;
 mod shell;
+mod xml_file;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -10,6 +10,7 @@ use esx_driver::network::format_network_xml;
 use serde::Serialize;
 
 use crate::error::CommandError;
+use crate::xml_file;
 use crate::lookup::{self, NetworkArg};
 use crate::output::{fields, json, line, table, yes_no};
 
@@ -197,7 +198,7 @@ impl Command {
             }
             Command::Define(args) => {
                 let failed = || format!("Failed to define network from {}", args.file);
-                let xml = read_file(&args.file).map_err(|e| CommandError::while_doing_because(failed(), e))?;
+                let xml = xml_file::read(&args.file)?;
                 let net = conn
                     .define_network(&xml)
                     .await
@@ -249,16 +250,11 @@ impl Command {
                 ))
             }
             Command::Create(args) => Err(CommandError::while_doing(
-                format!("Failed to create network from {}", args.file),
+                format!("Failed to create network from {}", xml_file::read_named(&args.file)?),
                 Error::NoSupport("virNetworkCreateXML".into()),
             )),
         }
     }
-}
-
-/// Reads an XML file argument (bounded, as virsh's 10 MiB limit).
-fn read_file(path: &str) -> Result<String, String> {
-    esx_driver::input::read_text_document(path).map_err(|e| format!("cannot read '{path}': {e}"))
 }
 
 /// A network in `net-list --json`.
@@ -357,7 +353,7 @@ async fn net_update(conn: &Connection, args: &NetUpdateArgs) -> Result<String, C
     let xml = if args.xml.trim_start().starts_with('<') {
         args.xml.clone()
     } else {
-        read_file(&args.xml).map_err(|e| CommandError::while_doing_because(failed(), e))?
+        xml_file::read(&args.xml)?
     };
     let update = match args.command {
         UpdateCommand::Add | UpdateCommand::AddLast | UpdateCommand::AddFirst => {

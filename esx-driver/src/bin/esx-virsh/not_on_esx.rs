@@ -11,7 +11,7 @@ use esx_driver::driver::{Connection, Error};
 use crate::error::CommandError;
 use crate::lookup::{self, DomainArg};
 use crate::output::unterminated;
-use crate::unsupported::read_file;
+use crate::xml_file::read_named;
 
 #[derive(Debug, Args)]
 pub(crate) struct NodeMemStatsArgs {
@@ -345,7 +345,7 @@ impl Command {
                 "virConnectGetCPUModelNames",
             ),
             Command::Create(args) => {
-                let file = read_file(&args.file)?;
+                let file = read_named(&args.file)?;
                 lacking(
                     Some(format!("Failed to create domain from {file}")),
                     "virDomainCreateXML",
@@ -434,7 +434,7 @@ impl Command {
             }
             Command::AttachDevice(args) => {
                 domain(&args.domain).await?;
-                let file = read_file(&args.file)?;
+                let file = read_named(&args.file)?;
                 lacking(
                     Some(format!("Failed to attach device from {file}")),
                     "virDomainAttachDevice",
@@ -442,7 +442,7 @@ impl Command {
             }
             Command::DetachDevice(args) => {
                 domain(&args.domain).await?;
-                let file = read_file(&args.file)?;
+                let file = read_named(&args.file)?;
                 lacking(
                     Some(format!("Failed to detach device from {file}")),
                     "virDomainDetachDevice",
@@ -450,7 +450,7 @@ impl Command {
             }
             Command::UpdateDevice(args) => {
                 domain(&args.domain).await?;
-                let file = read_file(&args.file)?;
+                let file = read_named(&args.file)?;
                 lacking(
                     Some(format!("Failed to update device from {file}")),
                     "virDomainUpdateDeviceFlags",

@@ -9,6 +9,7 @@ use esx_driver::driver::{Connection, Error, PoolState, StoragePool};
 use serde::Serialize;
 
 use crate::error::CommandError;
+use crate::xml_file;
 use crate::lookup;
 use crate::output::{fields, json, line, table, yes_no};
 
@@ -198,11 +199,11 @@ impl Command {
                 Ok(line(format_args!("Pool {} marked as autostarted", pool.name)))
             }
             Command::Define(args) => Err(CommandError::while_doing(
-                format!("Failed to define pool from {}", args.file),
+                format!("Failed to define pool from {}", xml_file::read_named(&args.file)?),
                 Error::NoSupport("virStoragePoolDefineXML".into()),
             )),
             Command::Create(args) => Err(CommandError::while_doing(
-                format!("Failed to create pool from {}", args.file),
+                format!("Failed to create pool from {}", xml_file::read_named(&args.file)?),
                 Error::NoSupport("virStoragePoolCreateXML".into()),
             )),
             Command::Start(args) => refuse(conn, &args.pool, "start", "virStoragePoolCreate").await,

@@ -9,6 +9,7 @@ use esx_driver::driver::{
 use serde::Serialize;
 
 use crate::error::CommandError;
+use crate::xml_file;
 use crate::lookup;
 use crate::output::{fields, json, line, table};
 
@@ -372,9 +373,7 @@ async fn create_from_xml(conn: &Connection, args: CreateFromXmlArgs) -> Result<S
     let dom = lookup::domain(conn, &args.domain).await?;
     let (request, from) = match args.xmlfile.or(args.xmlfile_opt) {
         Some(file) => {
-            let xml = std::fs::read_to_string(&file).map_err(|e| {
-                CommandError::new(format!("Failed to open file '{file}': {e}"))
-            })?;
+            let xml = xml_file::read(&file)?;
             (snapshot_request(&xml)?, Some(file))
         }
         None => (

@@ -7,6 +7,7 @@ use clap::{Args, Subcommand};
 use esx_driver::driver::{Connection, Error};
 
 use crate::error::CommandError;
+use crate::xml_file;
 
 #[derive(Debug, Args)]
 pub(crate) struct SecretListArgs {
@@ -236,7 +237,7 @@ impl Command {
         Ok(match self {
             Command::SecretList(_) => Refusal::new("Failed to count secrets", "virConnectNumOfSecrets"),
             Command::SecretDefine(args) => Refusal::new(
-                format!("Failed to set attributes from {}", read_file(&args.file)?),
+                format!("Failed to set attributes from {}", xml_file::read_named(&args.file)?),
                 "virSecretDefineXML",
             ),
             Command::SecretDumpxml(SecretArgs { secret })
@@ -247,11 +248,11 @@ impl Command {
                 Refusal::new("Failed to count node devices", "virNodeNumOfDevices")
             }
             Command::NodedevCreate(args) => Refusal::new(
-                format!("Failed to create node device from {}", read_file(&args.file)?),
+                format!("Failed to create node device from {}", xml_file::read_named(&args.file)?),
                 "virNodeDeviceCreateXML",
             ),
             Command::NodedevDefine(args) => Refusal::new(
-                format!("Failed to define node device from '{}'", read_file(&args.file)?),
+                format!("Failed to define node device from '{}'", xml_file::read_named(&args.file)?),
                 "virNodeDeviceDefineXML",
             ),
             Command::NodedevDestroy(DeviceArgs { device: name })
@@ -268,7 +269,7 @@ impl Command {
                 "virConnectNumOfNWFilters",
             ),
             Command::NwfilterDefine(args) => Refusal::new(
-                format!("Failed to define network filter from {}", read_file(&args.file)?),
+                format!("Failed to define network filter from {}", xml_file::read_named(&args.file)?),
                 "virNWFilterDefineXML",
             ),
             Command::NwfilterDumpxml(NwfilterArgs { nwfilter: name })
@@ -279,7 +280,7 @@ impl Command {
                 "virConnectListAllNWFilterBindings",
             ),
             Command::NwfilterBindingCreate(args) => Refusal::new(
-                format!("Failed to create network filter from {}", read_file(&args.file)?),
+                format!("Failed to create network filter from {}", xml_file::read_named(&args.file)?),
                 "virNWFilterBindingCreateXML",
             ),
             Command::NwfilterBindingDumpxml(BindingArgs { binding: name })
@@ -310,19 +311,6 @@ fn is_uuid(text: &str) -> bool {
         && digits.chars().all(|c| c.is_ascii_hexdigit())
         && !text.starts_with('-')
         && !text.ends_with('-')
-}
-
-/// Reads the command's XML file as virsh does before it calls the driver; returns the file name
-/// for the message.
-pub(crate) fn read_file(file: &str) -> Result<&str, CommandError> {
-    esx_driver::input::read_text_document(file).map_err(|e| {
-        let reason = match &e {
-            esx_driver::input::LocalFileError::Io(io) => crate::domain::os_error_text(io),
-            other => other.to_string(),
-        };
-        CommandError::new(format!("Failed to open file '{file}': {reason}"))
-    })?;
-    Ok(file)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use esx_driver::driver::{Connection, StoragePool, Volume};
 use serde::Serialize;
 
 use crate::error::CommandError;
+use crate::xml_file;
 use crate::output::{fields, json, line, table};
 use crate::pool::{lookup_pool, pretty_capacity};
 use crate::progress::{percent_bar, percent_callback};
@@ -29,6 +30,17 @@ pub(crate) async fn lookup_volume(
     text: &str,
     pool: Option<&str>,
 ) -> Result<Volume, CommandError> {
+    lookup_volume_in(conn, text, pool, "pool").await
+}
+
+/// [`lookup_volume`] for a command whose pool option has another name (`vol-create-from`'s
+/// `--inputpool`), which virsh's hint names.
+async fn lookup_volume_in(
+    conn: &Connection,
+    text: &str,
+    pool: Option<&str>,
+    pool_option: &str,
+) -> Result<Volume, CommandError> {
     let pool = match pool {
         Some(pool) => Some(lookup_pool(conn, pool).await?),
         None => None,
@@ -39,7 +51,7 @@ pub(crate) async fn lookup_volume(
             let doing = if pool.is_some() {
                 format!("failed to get vol '{text}'")
             } else {
-                format!("failed to get vol '{text}', specifying --pool might help")
+                format!("failed to get vol '{text}', specifying --{pool_option} might help")
             };
             CommandError::while_doing(doing, e)
         })
@@ -267,8 +279,7 @@ impl Command {
             Command::Create(args) => {
                 let failed = || format!("Failed to create vol from {}", args.file);
                 let pool = lookup_pool(conn, &args.pool).await?;
-                let def = read_volume_file(&args.file)
-                    .map_err(|e| CommandError::while_doing_because(failed(), e))?;
+                let def = xml_file::read(&args.file)?;
                 let def = parse_volume_xml(&def).map_err(|e| CommandError::while_doing(failed(), e))?;
                 let bar = percent_bar(&format!("creating {}", def.name));
                 let vol = conn
@@ -282,9 +293,8 @@ impl Command {
                 let failed = || format!("Failed to create vol from {}", args.file);
                 let pool = lookup_pool(conn, &args.pool).await?;
                 let source =
-                    lookup_volume(conn, &args.vol, args.inputpool.as_deref()).await?;
-                let def = read_volume_file(&args.file)
-                    .map_err(|e| CommandError::while_doing_because(failed(), e))?;
+                    lookup_volume_in(conn, &args.vol, args.inputpool.as_deref(), "inputpool").await?;
+                let def = xml_file::read(&args.file)?;
                 let def = parse_volume_xml(&def).map_err(|e| CommandError::while_doing(failed(), e))?;
                 let bar = percent_bar(&format!("copying {}", source.name));
                 let vol = conn
@@ -352,11 +362,6 @@ impl Command {
             Command::Resize(args) => vol_resize(conn, &args).await,
         }
     }
-}
-
-/// Reads a volume XML file argument (bounded, as virsh's 10 MiB limit).
-fn read_volume_file(path: &str) -> Result<String, String> {
-    esx_driver::input::read_text_document(path).map_err(|e| format!("cannot read '{path}': {e}"))
 }
 
 /// A volume in `vol-list --json` and `vol-info --json`.
