@@ -184,6 +184,26 @@ fn what_datastores_cannot_do_fails_in_libvirts_words() {
             ),
         ),
         (
+            vec![
+                "pool-define-as",
+                "new",
+                "netfs",
+                "--source-host",
+                "h",
+                "--target",
+                "/mnt",
+            ],
+            "error: Failed to define pool new\nerror: this function is not supported by the \
+             connection driver: virStoragePoolDefineXML\n"
+                .to_owned(),
+        ),
+        (
+            vec!["pool-create-as", "new", "dir", "--target", "/tmp"],
+            "error: Failed to create pool new\nerror: this function is not supported by the \
+             connection driver: virStoragePoolCreateXML\n"
+                .to_owned(),
+        ),
+        (
             vec!["pool-create", pool_file],
             format!(
                 "error: Failed to create pool from {pool_file}\nerror: this function is not \

@@ -112,6 +112,44 @@ pub(crate) struct PoolFileArgs {
     file: String,
 }
 
+/// `pool-define-as` / `pool-create-as`: a pool described by options (which ESX refuses, as it
+/// refuses every new pool; its datastores are made on the host or in vCenter).
+#[derive(Debug, Args)]
+pub(crate) struct PoolAsArgs {
+    /// Name of the pool
+    name: String,
+    /// Type of the pool
+    #[arg(value_name = "TYPE")]
+    pool_type: String,
+    /// Source host name
+    #[arg(long)]
+    source_host: Option<String>,
+    /// Source path
+    #[arg(long)]
+    source_path: Option<String>,
+    /// Source device
+    #[arg(long)]
+    source_dev: Option<String>,
+    /// Source name
+    #[arg(long)]
+    source_name: Option<String>,
+    /// Source format
+    #[arg(long)]
+    source_format: Option<String>,
+    /// Target path
+    #[arg(long)]
+    target: Option<String>,
+    /// Build the pool after creating it
+    #[arg(long)]
+    build: bool,
+    /// With --build: refuse to overwrite existing data
+    #[arg(long)]
+    no_overwrite: bool,
+    /// With --build: overwrite existing data
+    #[arg(long)]
+    overwrite: bool,
+}
+
 /// The pool commands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
@@ -142,6 +180,12 @@ pub(crate) enum Command {
     /// Create a pool from an XML file
     #[command(name = "pool-create")]
     Create(PoolFileArgs),
+    /// Define a pool from a set of options (ESX cannot define pools)
+    #[command(name = "pool-define-as")]
+    DefineAs(PoolAsArgs),
+    /// Create a pool from a set of options (ESX cannot create pools)
+    #[command(name = "pool-create-as")]
+    CreateAs(PoolAsArgs),
     /// Start a (previously defined) inactive pool
     #[command(name = "pool-start")]
     Start(PoolArg),
@@ -204,6 +248,14 @@ impl Command {
             )),
             Command::Create(args) => Err(CommandError::while_doing(
                 format!("Failed to create pool from {}", xml_file::read_named(&args.file)?),
+                Error::NoSupport("virStoragePoolCreateXML".into()),
+            )),
+            Command::DefineAs(args) => Err(CommandError::while_doing(
+                format!("Failed to define pool {}", args.name),
+                Error::NoSupport("virStoragePoolDefineXML".into()),
+            )),
+            Command::CreateAs(args) => Err(CommandError::while_doing(
+                format!("Failed to create pool {}", args.name),
                 Error::NoSupport("virStoragePoolCreateXML".into()),
             )),
             Command::Start(args) => refuse(conn, &args.pool, "start", "virStoragePoolCreate").await,
