@@ -139,14 +139,15 @@ fn nodeinfo_text(info: &NodeInfo) -> String {
     )
 }
 
+/// virsh's `version`. The type is the driver's name, `ESX`, on a vCenter too, as libvirt's
+/// `virConnectGetType` answers (scripts match on it); the version is the server's.
 fn version_text(hypervisor: &HypervisorVersion) -> String {
     let ours = LIBRARY_VERSION;
     format!(
         "Compiled against library: esx-rs {ours}\n\
          Using library: esx-rs {ours}\n\
-         Using API: {kind} {ours}\n\
-         Running hypervisor: {kind} {version}\n",
-        kind = hypervisor.kind,
+         Using API: ESX {ours}\n\
+         Running hypervisor: ESX {version}\n",
         version = hypervisor.version,
     )
 }
