@@ -54,10 +54,58 @@ fn what_a_domain_has_and_reports() {
             let stats = virsh(&uri, &["dommemstat", vm]).ok();
             assert!(stats.starts_with("actual "), "{stats}");
             assert!(stats.contains("\navailable "), "{stats}");
-            let addresses = virsh(&uri, &["domifaddr", vm]).ok();
+            // vcsim's guests report their NIC without addresses: a row of N/A, named after
+            // the network, as virsh prints it.
+            let addresses = virsh(&uri, &["-q", "domifaddr", vm]).ok();
+            let mut rows = addresses.lines().skip(2);
+            let row = rows.next().unwrap_or_default();
+            assert!(row.ends_with("    N/A          N/A"), "{addresses}");
+            assert!(row.contains(" 00:0c:29:"), "{addresses}");
+            assert_eq!(
+                virsh(&uri, &["domifaddr", vm, "--interface", "none"])
+                    .ok()
+                    .lines()
+                    .count(),
+                3,
+                "only the header and the blank line"
+            );
+            assert!(virsh(&uri, &["domifaddr", vm, "--source", "lease"])
+                .failed()
+                .starts_with(
+                    "error: Failed to query for interfaces addresses\nerror: argument \
+                     unsupported: Unknown IP address data source 0"
+                ));
+            assert_eq!(
+                virsh(&uri, &["domdisplay", vm]).failed(),
+                "error: No graphical display found\n"
+            );
+            // Single figures, flags as libvirt's ESX driver takes them.
+            assert_eq!(
+                virsh(&uri, &["-q", "vcpucount", vm, "--maximum", "--config"]).ok(),
+                "1\n"
+            );
+            assert_eq!(
+                virsh(&uri, &["vcpucount", vm, "--live", "--config"]).failed(),
+                "error: Options --live and --config are mutually exclusive\n"
+            );
+            assert_eq!(
+                virsh(&uri, &["setvcpus", vm, "2", "--maximum", "--config"]).failed(),
+                "error: unsupported flags (0x6) in function esxDomainSetVcpusFlags\n"
+            );
+            assert_eq!(
+                virsh(&uri, &["domblklist", vm, "--inactive"]).ok(),
+                virsh(&uri, &["domblklist", vm]).ok()
+            );
+            assert_eq!(
+                virsh(&uri, &["domiflist", vm, "--inactive"]).ok(),
+                virsh(&uri, &["domiflist", vm]).ok()
+            );
+            let live = virsh(&uri, &["dumpxml", vm]).ok();
+            let inactive = virsh(&uri, &["dumpxml", vm, "--inactive", "--security-info"]).ok();
+            assert!(live.starts_with("<domain type='vmware' id='"), "{live}");
             assert!(
-                addresses.starts_with(" Name       MAC address          Protocol     Address\n"),
-                "{addresses}"
+                inactive.starts_with("<domain type='vmware' xmlns:vmware="),
+                "{inactive}"
             );
             assert_eq!(
                 virsh(&uri, &["vncdisplay", vm]).failed(),
@@ -363,6 +411,27 @@ fn disk_sizes() {
             virsh(&uri, &["domblkinfo", vm, "sdz"]).failed(),
             "error: invalid argument: invalid path sdz not assigned to domain\n"
         );
+        let all = virsh(&uri, &["-q", "domblkinfo", vm, "--all"]).ok();
+        assert_eq!(
+            all.lines()
+                .nth(2)
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect::<Vec<_>>(),
+            [
+                "sda",
+                &capacity.to_string(),
+                &lines[1][16..],
+                &lines[2][16..]
+            ],
+            "{all}"
+        );
+        let human = virsh(&uri, &["-q", "domblkinfo", vm, "sda", "--human"]).ok();
+        assert!(human.starts_with("Capacity:       1.000 MiB\n"), "{human}");
+        assert!(
+            capacity == 1 << 20,
+            "the simulator's disks are 1 MiB: {info}"
+        );
     }
 }
 
@@ -534,7 +603,8 @@ fn vnc_display_of_a_running_domain() {
         let xml = e2e_common::domain_xml("e2e-vnc", "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4c", 256, 1)
             .replace(
                 "  </devices>",
-                "    <graphics type='vnc' port='5903' listen='10.0.0.7'/>\n  </devices>",
+                "    <graphics type='vnc' port='5903' listen='10.0.0.7' passwd='s3cret'/>\n  \
+                 </devices>",
             );
         let file = e2e_common::temp_file(&xml);
         virsh(&uri, &["define", file.path().to_str().unwrap()]).ok();
@@ -551,6 +621,11 @@ fn vnc_display_of_a_running_domain() {
             virsh(&uri, &["domdisplay", "e2e-vnc"]).ok(),
             "vnc://10.0.0.7:3\n\n"
         );
+        // The VNC password only with --security-info, as libvirt's VIR_DOMAIN_XML_SECURE.
+        let plain = virsh(&uri, &["dumpxml", "e2e-vnc"]).ok();
+        assert!(!plain.contains("s3cret"), "{plain}");
+        let secure = virsh(&uri, &["dumpxml", "e2e-vnc", "--security-info"]).ok();
+        assert!(secure.contains(" passwd='s3cret'"), "{secure}");
         assert_eq!(
             virsh(&uri, &["domblklist", "e2e-vnc"]).ok(),
             " Target   Source\n--------------------------------------------\n \

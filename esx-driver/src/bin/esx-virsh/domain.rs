@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 use esx_driver::driver::{
     Connection, DomainInfo, DomainRef, DomainState, ListFilter, SchedulerUpdate,
 };
+use esx_driver::domain::FormatOptions;
 use esx_driver::uri::MigrationUri;
 use serde::Serialize;
 
@@ -140,11 +141,62 @@ pub(crate) struct MemoryArgs {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct DumpxmlArgs {
+    /// Domain name, id or uuid
+    domain: String,
+    /// The persistent definition, without the runtime id
+    #[arg(long)]
+    inactive: bool,
+    /// Include security-sensitive information (the VNC password)
+    #[arg(long)]
+    security_info: bool,
+    /// Accepted as virsh accepts it: a VMware guest's CPU is the host's, with nothing to update
+    #[arg(long)]
+    update_cpu: bool,
+    /// Accepted as virsh accepts it: the XML is the same for a migration
+    #[arg(long)]
+    migratable: bool,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct VcpusArgs {
     /// Domain name, id or uuid
     domain: String,
     /// Number of virtual CPUs
     count: u32,
+    /// Change the running domain (libvirt's ESX driver changes the VM's one configuration)
+    #[arg(long)]
+    live: bool,
+    /// Change the domain's current state
+    #[arg(long)]
+    current: bool,
+    /// Change the persistent configuration only (libvirt's ESX driver refuses it)
+    #[arg(long)]
+    config: bool,
+    /// Change the maximum (libvirt's ESX driver refuses it)
+    #[arg(long)]
+    maximum: bool,
+    /// Change the count inside the guest (libvirt's ESX driver refuses it)
+    #[arg(long)]
+    guest: bool,
+}
+
+impl VcpusArgs {
+    /// The flags libvirt's `esxDomainSetVcpusFlags` refuses (it takes `VIR_DOMAIN_AFFECT_LIVE`
+    /// only), as virsh passes them.
+    fn refused_flags(&self) -> u32 {
+        let mut flags = 0;
+        if self.config {
+            flags |= 0x2; // VIR_DOMAIN_AFFECT_CONFIG
+        }
+        if self.maximum {
+            flags |= 0x4; // VIR_DOMAIN_VCPU_MAXIMUM
+        }
+        if self.guest {
+            flags |= 0x8; // VIR_DOMAIN_VCPU_GUEST
+        }
+        flags
+    }
 }
 
 #[derive(Debug, Args)]
@@ -213,7 +265,7 @@ pub(crate) enum Command {
     /// Convert a domain name or id to its UUID
     Domuuid(DomainArg),
     /// Domain information in XML
-    Dumpxml(DomainArg),
+    Dumpxml(DumpxmlArgs),
     /// Define (but don't start) a domain from an XML file
     Define(DefineArgs),
     /// Undefine a domain
@@ -248,7 +300,11 @@ impl Command {
             }
             Command::Dumpxml(args) => {
                 let dom = lookup::domain(conn, &args.domain).await?;
-                Ok(conn.domain_xml(&dom).await?)
+                let options = FormatOptions {
+                    secure: args.security_info,
+                    inactive: args.inactive,
+                };
+                Ok(conn.domain_xml_with(&dom, options).await?)
             }
             Command::Define(args) => define(conn, &args).await,
             Command::Undefine(args) => {
@@ -276,6 +332,13 @@ impl Command {
             }
             Command::Setvcpus(args) => {
                 let dom = lookup::domain(conn, &args.domain).await?;
+                let refused = args.refused_flags();
+                if refused != 0 {
+                    let flags = refused | u32::from(args.live);
+                    return Err(CommandError::new(format!(
+                        "unsupported flags ({flags:#x}) in function esxDomainSetVcpusFlags"
+                    )));
+                }
                 conn.set_vcpus(&dom, args.count).await?;
                 Ok(String::new())
             }

@@ -18,6 +18,39 @@ pub(crate) struct BlkListArgs {
     /// Also show the disk type and device
     #[arg(long)]
     details: bool,
+    /// The persistent definition's disks (the same: a VMware VM has one configuration)
+    #[arg(long)]
+    inactive: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct IfListArgs {
+    /// Domain name, id or uuid
+    domain: String,
+    /// The persistent definition's interfaces (the same: a VMware VM has one configuration)
+    #[arg(long)]
+    inactive: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VcpuCountArgs {
+    /// Domain name, id or uuid
+    domain: String,
+    /// Only the maximum count
+    #[arg(long)]
+    maximum: bool,
+    /// Only the current count
+    #[arg(long)]
+    active: bool,
+    /// Only the running domain's count
+    #[arg(long)]
+    live: bool,
+    /// Only the persistent configuration's count
+    #[arg(long)]
+    config: bool,
+    /// Only the count of the domain's current state
+    #[arg(long)]
+    current: bool,
 }
 
 #[derive(Debug, Args)]
@@ -25,7 +58,14 @@ pub(crate) struct BlkInfoArgs {
     /// Domain name, id or uuid
     domain: String,
     /// The disk: its target (sda) or its file ([datastore] dir/disk.vmdk)
-    device: String,
+    #[arg(required_unless_present = "all")]
+    device: Option<String>,
+    /// Every disk, as a table
+    #[arg(long, conflicts_with = "device")]
+    all: bool,
+    /// Sizes with a unit (1.000 GiB)
+    #[arg(long)]
+    human: bool,
 }
 
 #[derive(Debug, Args)]
@@ -41,7 +81,14 @@ pub(crate) struct MemStatArgs {
 pub(crate) struct IfAddrArgs {
     /// Domain name, id or uuid
     domain: String,
-    /// Where the addresses come from: only `agent` (VMware Tools) exists for VMware
+    /// Only this interface (its network's name, as listed)
+    #[arg(long)]
+    interface: Option<String>,
+    /// Name and MAC on every address's line, not only the first
+    #[arg(long)]
+    full: bool,
+    /// Where the addresses come from: only `agent` (VMware Tools) exists for VMware, and it is
+    /// the default here (virsh's default, `lease`, fails on every ESX host)
     #[arg(long, value_name = "SOURCE", default_value = "agent")]
     source: String,
 }
@@ -72,7 +119,7 @@ pub(crate) struct MaxVcpusArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Domain vcpu counts
-    Vcpucount(DomainArg),
+    Vcpucount(VcpuCountArgs),
     /// Connection vcpu maximum
     Maxvcpus(MaxVcpusArgs),
     /// List all domain blocks
@@ -80,7 +127,7 @@ pub(crate) enum Command {
     /// Domain block device size information
     Domblkinfo(BlkInfoArgs),
     /// List all domain virtual interfaces
-    Domiflist(DomainArg),
+    Domiflist(IfListArgs),
     /// VNC display
     Vncdisplay(DomainArg),
     /// Domain display connection URI
@@ -99,37 +146,13 @@ impl Command {
     /// Runs the command on `conn` and returns what to print.
     pub(crate) async fn run(self, conn: &Connection) -> Result<String, CommandError> {
         match self {
-            Command::Vcpucount(args) => vcpucount(conn, &args.domain).await,
+            Command::Vcpucount(args) => vcpucount(conn, &args).await,
             Command::Maxvcpus(_) => Ok(line(conn.max_vcpus().await?)),
             Command::Domblklist(args) => {
                 let (_, domain) = definition(conn, &args.domain).await?;
                 Ok(blklist_text(&domain, args.details))
             }
-            Command::Domblkinfo(args) => {
-                let (dom, domain) = definition(conn, &args.domain).await?;
-                let path = domain
-                    .devices
-                    .disks
-                    .iter()
-                    .filter_map(|d| Some((d, d.source.as_ref()?.path.as_deref()?)))
-                    .find(|(d, path)| d.target.dev == args.device || *path == args.device)
-                    .map(|(_, path)| path.to_owned())
-                    .ok_or_else(|| {
-                        CommandError::new(format!(
-                            "invalid argument: invalid path {} not assigned to domain",
-                            args.device
-                        ))
-                    })?;
-                let info = conn.block_info(&dom, &path).await?;
-                Ok(fields(
-                    15,
-                    &[
-                        ("Capacity:", info.capacity.to_string()),
-                        ("Allocation:", info.allocation.to_string()),
-                        ("Physical:", info.physical.to_string()),
-                    ],
-                ))
-            }
+            Command::Domblkinfo(args) => domblkinfo(conn, &args).await,
             Command::Domiflist(args) => {
                 let (_, domain) = definition(conn, &args.domain).await?;
                 Ok(iflist_text(&domain))
@@ -141,7 +164,14 @@ impl Command {
             }
             Command::Domdisplay(args) => {
                 let (dom, domain) = definition(conn, &args.domain).await?;
-                let (listen, display) = vnc_display(&dom, &domain)?;
+                // virsh's words for a domain without a display differ from vncdisplay's.
+                let (listen, display) = vnc_display(&dom, &domain).map_err(|e| {
+                    if dom.state.is_active() {
+                        CommandError::new("No graphical display found")
+                    } else {
+                        e
+                    }
+                })?;
                 let host = listen.unwrap_or_else(|| conn.uri().host.clone());
                 let host = if host.contains(':') {
                     format!("[{host}]")
@@ -186,12 +216,81 @@ async fn definition(conn: &Connection, text: &str) -> Result<(DomainRef, Domain)
 
 /// virsh's `vcpucount`: `maximum`/`current` by `config`/`live`, the live rows only while the
 /// domain runs. VMware has no vCPU hot-plug range, so maximum and current are the same.
-async fn vcpucount(conn: &Connection, text: &str) -> Result<String, CommandError> {
-    let dom = lookup::domain(conn, text).await?;
-    let count = conn
-        .vcpu_count(&dom)
-        .await
-        .map_err(|e| CommandError::while_doing("Failed to retrieve current vcpu count", e))?;
+/// virsh's `domblkinfo`: one disk's sizes, or with `--all` a table of every disk's (a disk
+/// without a file shows `-`, as virsh shows one without sizes).
+async fn domblkinfo(conn: &Connection, args: &BlkInfoArgs) -> Result<String, CommandError> {
+    let (dom, domain) = definition(conn, &args.domain).await?;
+    let size = |bytes: u64| {
+        if args.human {
+            let (value, unit) = crate::output::scaled_size(bytes);
+            format!("{value:.3} {unit}")
+        } else {
+            bytes.to_string()
+        }
+    };
+    let disks = domain.devices.disks.iter().map(|d| {
+        let path = d.source.as_ref().and_then(|s| s.path.as_deref());
+        (d.target.dev.as_str(), path)
+    });
+    if args.all {
+        let mut rows = Vec::new();
+        for (target, path) in disks {
+            let row = match path {
+                Some(path) => {
+                    let info = conn.block_info(&dom, path).await?;
+                    [info.capacity, info.allocation, info.physical].map(size)
+                }
+                None => ["-", "-", "-"].map(str::to_owned),
+            };
+            rows.push([vec![target.to_owned()], row.to_vec()].concat());
+        }
+        return Ok(table(&["Target", "Capacity", "Allocation", "Physical"], &rows));
+    }
+    let wanted = args.device.as_deref().unwrap_or_default();
+    let path = disks
+        .filter_map(|(target, path)| Some((target, path?)))
+        .find(|(target, path)| *target == wanted || *path == wanted)
+        .map(|(_, path)| path.to_owned())
+        .ok_or_else(|| {
+            CommandError::new(format!(
+                "invalid argument: invalid path {wanted} not assigned to domain"
+            ))
+        })?;
+    let info = conn.block_info(&dom, &path).await?;
+    Ok(fields(
+        15,
+        &[
+            ("Capacity:", size(info.capacity)),
+            ("Allocation:", size(info.allocation)),
+            ("Physical:", size(info.physical)),
+        ],
+    ))
+}
+
+async fn vcpucount(conn: &Connection, args: &VcpuCountArgs) -> Result<String, CommandError> {
+    for (a, b, both) in [
+        ("maximum", "active", args.maximum && args.active),
+        ("live", "config", args.live && args.config),
+        ("current", "live", args.current && args.live),
+        ("current", "config", args.current && args.config),
+    ] {
+        if both {
+            return Err(CommandError::new(format!(
+                "Options --{a} and --{b} are mutually exclusive"
+            )));
+        }
+    }
+    let dom = lookup::domain(conn, &args.domain).await?;
+    let failed = |e| CommandError::while_doing("Failed to retrieve current vcpu count", e);
+    if args.live && !dom.state.is_active() {
+        return Err(failed(Error::OperationInvalid("domain is not running".into())));
+    }
+    let count = conn.vcpu_count(&dom).await.map_err(failed)?;
+    // One figure when one is asked for: a VMware VM's maximum and current counts are the
+    // same number, in its one configuration.
+    if args.maximum || args.active || args.live || args.config || args.current {
+        return Ok(line(count));
+    }
     let mut out = String::new();
     for which in ["maximum", "current"] {
         out.push_str(&format!("{which:<12} {:<12} {count:>3}\n", "config"));
@@ -357,18 +456,23 @@ async fn desc(conn: &Connection, args: &DescArgs) -> Result<String, CommandError
 
 /// virsh's `domifaddr`: the guest's addresses from VMware Tools.
 async fn domifaddr(conn: &Connection, args: &IfAddrArgs) -> Result<String, CommandError> {
-    if args.source != "agent" {
-        let why = match args.source.as_str() {
-            "lease" | "arp" => format!(
-                "this function is not supported by the connection driver: domifaddr --source {} \
-                 (VMware reports addresses through VMware Tools: use --source agent)",
-                args.source
-            ),
-            other => format!("Unknown data source '{other}'"),
-        };
-        return Err(CommandError::new(why));
-    }
+    // libvirt's numbers for the sources its ESX driver does not know.
+    let unknown_source = match args.source.as_str() {
+        "agent" => None,
+        "lease" => Some(0),
+        "arp" => Some(2),
+        other => return Err(CommandError::new(format!("Unknown data source '{other}'"))),
+    };
     let dom = lookup::domain(conn, &args.domain).await?;
+    if let Some(number) = unknown_source {
+        return Err(CommandError::while_doing_because(
+            "Failed to query for interfaces addresses",
+            format!(
+                "argument unsupported: Unknown IP address data source {number} (VMware reports \
+                 addresses through VMware Tools: use --source agent)"
+            ),
+        ));
+    }
     if !dom.state.is_active() {
         return Err(CommandError::while_doing(
             "Failed to query for interfaces addresses",
@@ -386,16 +490,27 @@ async fn domifaddr(conn: &Connection, args: &IfAddrArgs) -> Result<String, Comma
         "Address",
         "-".repeat(79)
     );
+    // virsh's lines: an interface is named after its network, as libvirt's ESX driver names
+    // it; one without addresses gets N/A, and only an address's first line its name and MAC
+    // unless --full.
     for iface in &interfaces {
-        let mac = iface.mac.clone().unwrap_or_else(|| "-".to_owned());
+        let name = iface.network.as_deref().unwrap_or("-");
+        if args.interface.as_deref().is_some_and(|wanted| wanted != name) {
+            continue;
+        }
+        let mac = iface.mac.as_deref().unwrap_or("N/A");
+        if iface.addresses.is_empty() {
+            out.push_str(&format!(" {name:<10} {mac:<17}    {:<12} N/A\n", "N/A"));
+            continue;
+        }
         for (i, (address, prefix)) in iface.addresses.iter().enumerate() {
             let protocol = if address.contains(':') { "ipv6" } else { "ipv4" };
             let address = match prefix {
                 Some(prefix) => format!("{address}/{prefix}"),
                 None => address.clone(),
             };
-            let mac = if i == 0 { mac.as_str() } else { "-" };
-            out.push_str(&format!(" {:<10} {mac:<17}    {protocol:<12} {address}\n", "-"));
+            let (name, mac) = if args.full || i == 0 { (name, mac) } else { ("-", "-") };
+            out.push_str(&format!(" {name:<10} {mac:<17}    {protocol:<12} {address}\n"));
         }
     }
     Ok(out)

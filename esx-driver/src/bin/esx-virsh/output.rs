@@ -66,6 +66,18 @@ pub(crate) fn yes_no(value: bool) -> &'static str {
     }
 }
 
+/// A size in virsh's binary unit for it (`vshPrettyCapacity`): the value and `B`, `KiB`, ...
+pub(crate) fn scaled_size(bytes: u64) -> (f64, &'static str) {
+    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    (value, UNITS[unit])
+}
+
 /// The text of one line.
 pub(crate) fn line(value: impl std::fmt::Display) -> String {
     format!("{value}\n")

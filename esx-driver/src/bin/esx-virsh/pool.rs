@@ -27,16 +27,10 @@ pub(crate) async fn lookup_pool(conn: &Connection, text: &str) -> Result<Storage
         .map_err(|e| CommandError::while_doing(format!("failed to get pool '{text}'"), e))
 }
 
-/// virsh's human sizes (`vshPrettyCapacity`): two decimals and a binary unit.
+/// virsh's human sizes in pool and volume listings: two decimals and a binary unit.
 pub(crate) fn pretty_capacity(bytes: u64) -> String {
-    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.2} {}", UNITS[unit])
+    let (value, unit) = crate::output::scaled_size(bytes);
+    format!("{value:.2} {unit}")
 }
 
 #[derive(Debug, Args)]

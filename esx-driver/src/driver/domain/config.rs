@@ -213,12 +213,18 @@ impl Connection {
 
     /// `virsh dumpxml`: the domain XML (with the runtime id while the domain is active).
     pub async fn domain_xml(&self, dom: &DomainRef) -> Result<String> {
+        self.domain_xml_with(dom, FormatOptions::default()).await
+    }
+
+    /// `virsh dumpxml --security-info` (`secure`: the VNC password included) and `--inactive`
+    /// (the persistent definition, without the runtime id, as a shut-off domain always is).
+    pub async fn domain_xml_with(&self, dom: &DomainRef, options: FormatOptions) -> Result<String> {
         let domain = self.domain_definition(dom).await?;
         Ok(format_domain_xml(
             &domain,
             FormatOptions {
-                secure: false,
-                inactive: domain.id.is_none(),
+                secure: options.secure,
+                inactive: options.inactive || domain.id.is_none(),
             },
         ))
     }
