@@ -633,3 +633,53 @@ fn vnc_display_of_a_running_domain() {
         );
     }
 }
+
+#[test]
+fn power_options_libvirts_esx_driver_refuses_fail_as_virsh_fails() {
+    let sim = simulator(Model::Esx, WireStyle::Xsi);
+    let uri = uri(&sim);
+    let vm = running_vm(Model::Esx);
+    let refused = |doing: &str, flags: &str, function: &str| {
+        format!(
+            "error: Failed to {doing} domain '{vm}'\nerror: unsupported flags ({flags}) in \
+             function {function}\n"
+        )
+    };
+    for (args, expected) in [
+        (
+            vec!["shutdown", vm, "--mode", "acpi,agent"],
+            refused("shutdown", "0x3", "esxDomainShutdownFlags"),
+        ),
+        (
+            vec!["reboot", vm, "--mode", "signal"],
+            refused("reboot", "0x8", "esxDomainReboot"),
+        ),
+        (
+            vec!["destroy", vm, "--graceful"],
+            refused("destroy", "0x1", "esxDomainDestroyFlags"),
+        ),
+        (
+            vec!["reboot", vm, "--mode", "bogus"],
+            "error: Unknown mode bogus value, expecting 'acpi', 'agent', 'initctl', 'signal' \
+             or 'paravirt'\n"
+                .to_owned(),
+        ),
+        // virsh's own check comes first.
+        (
+            vec!["start", vm, "--paused"],
+            "error: Domain is already active\n".to_owned(),
+        ),
+    ] {
+        assert_eq!(virsh(&uri, &args).failed(), expected, "{args:?}");
+    }
+    virsh(&uri, &["destroy", vm]).ok();
+    assert_eq!(
+        virsh(&uri, &["start", vm, "--paused", "--force-boot"]).failed(),
+        refused("start", "0x1", "esxDomainCreateWithFlags")
+    );
+    // Without a managed save image, virsh drops --force-boot: the domain starts.
+    assert_eq!(
+        virsh(&uri, &["start", vm, "--force-boot"]).ok(),
+        format!("Domain '{vm}' started\n\n")
+    );
+}

@@ -130,6 +130,21 @@ pub(crate) struct InfoArgs {
 pub(crate) struct DefineArgs {
     /// File containing an XML domain description
     file: String,
+    /// Accepted as virsh accepts it: the XML is checked as it is read, always
+    #[arg(long)]
+    validate: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UndefineArgs {
+    /// Domain name, id or uuid
+    domain: String,
+    /// Accepted as virsh accepts it: a VMware VM's snapshots stay with its files
+    #[arg(long)]
+    snapshots_metadata: bool,
+    /// Accepted as virsh accepts it: an ESX domain has no managed save image
+    #[arg(long)]
+    managed_save: bool,
 }
 
 #[derive(Debug, Args)]
@@ -269,7 +284,7 @@ pub(crate) enum Command {
     /// Define (but don't start) a domain from an XML file
     Define(DefineArgs),
     /// Undefine a domain
-    Undefine(DomainArg),
+    Undefine(UndefineArgs),
     /// Change memory allocation
     Setmem(MemoryArgs),
     /// Change maximum memory limit
