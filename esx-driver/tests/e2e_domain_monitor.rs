@@ -486,6 +486,14 @@ fn snapshot_list_selections() {
     assert_eq!(names(&["--from", "a", "--descendants"]), "b\nc\nd\n");
     assert_eq!(names(&["--current"]), "d\n");
     assert_eq!(names(&["--topological"]), "a\nb\nc\nd\n");
+    assert_eq!(names(&["--no-leaves"]), "a\nb\n");
+    // Every ESX snapshot is internal, has no libvirt metadata, and here was taken running.
+    assert_eq!(names(&["--internal"]), "a\nb\nc\nd\n");
+    assert_eq!(names(&["--no-metadata"]), "a\nb\nc\nd\n");
+    assert_eq!(names(&["--active"]), "a\nb\nc\nd\n");
+    for none in ["--external", "--metadata", "--inactive", "--disk-only"] {
+        assert_eq!(names(&[none]), "", "{none}");
+    }
     assert_eq!(
         virsh(&uri, &["snapshot-list", vm, "--from", "b", "--tree"]).ok(),
         "b\n  |\n  +- c\n    \n\n"

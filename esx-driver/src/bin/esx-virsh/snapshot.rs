@@ -114,8 +114,32 @@ pub(crate) struct ListArgs {
     #[arg(long)]
     roots: bool,
     /// Only snapshots without children
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_leaves")]
     leaves: bool,
+    /// Only snapshots with children (libvirt's ESX driver refuses this)
+    #[arg(long)]
+    no_leaves: bool,
+    /// Only snapshots with libvirt metadata (none: ESX keeps its own)
+    #[arg(long, conflicts_with = "no_metadata")]
+    metadata: bool,
+    /// Only snapshots without libvirt metadata (all of them)
+    #[arg(long)]
+    no_metadata: bool,
+    /// Only snapshots of a shut off domain
+    #[arg(long)]
+    inactive: bool,
+    /// Only snapshots of a running domain
+    #[arg(long)]
+    active: bool,
+    /// Only disk-only snapshots (none: ESX reports the domain's state in every snapshot)
+    #[arg(long)]
+    disk_only: bool,
+    /// Only internal snapshots (all of them: a VMware snapshot lives in the VM's own files)
+    #[arg(long)]
+    internal: bool,
+    /// Only external snapshots (none)
+    #[arg(long)]
+    external: bool,
     /// Print names only
     #[arg(long)]
     name: bool,
@@ -461,6 +485,18 @@ fn list_text(list: &SnapshotList, args: &ListArgs) -> Result<String, CommandErro
     };
     selected.retain(|s| !args.roots || s.parent.is_none());
     selected.retain(|s| !args.leaves || s.children.is_empty());
+    selected.retain(|s| !args.no_leaves || !s.children.is_empty());
+    if args.metadata || args.external {
+        selected.clear();
+    }
+    // The state filters: a snapshot passes when it matches one of those given (as libvirt
+    // combines them); a disk-only one never, as ESX reports none.
+    if args.inactive || args.active || args.disk_only {
+        selected.retain(|s| {
+            (args.inactive && s.state == "shutoff")
+                || (args.active && matches!(s.state, "running" | "paused"))
+        });
+    }
     if args.current {
         selected.retain(|s| s.current);
     }
