@@ -615,6 +615,16 @@ fn host_commands() {
             free.starts_with("Total: ") && free.ends_with(" KiB\n\n"),
             "{free}"
         );
+        let total = free.trim().trim_start_matches("Total: ");
+        assert_eq!(
+            virsh(&uri, &["-q", "freecell", "--all"]).ok(),
+            format!("--------------------\nTotal: {total:>14}\n")
+        );
+        assert_eq!(
+            virsh(&uri, &["freecell", "--cellno", "0"]).failed(),
+            "error: this function is not supported by the connection driver: \
+             virNodeGetCellsFreeMemory\n"
+        );
         let caps = virsh(&uri, &["capabilities"]).ok();
         assert!(
             caps.contains("<arch name='x86_64'>") && caps.contains("<domain type='vmware'/>"),

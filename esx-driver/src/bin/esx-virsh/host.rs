@@ -2,7 +2,7 @@
 //! `freecell`.
 
 use clap::{Args, Subcommand};
-use esx_driver::driver::{Connection, HypervisorVersion, NodeInfo};
+use esx_driver::driver::{Connection, Error, HypervisorVersion, NodeInfo};
 use serde::Serialize;
 
 use crate::error::CommandError;
@@ -10,6 +10,22 @@ use crate::output::{fields, json, line};
 
 #[derive(Debug, Args)]
 pub(crate) struct JsonArgs {
+    /// Print a JSON object
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct FreecellArgs {
+    /// A NUMA cell (libvirt's ESX driver has no per-cell figures)
+    #[arg(value_name = "CELLNO", conflicts_with = "cellno_opt")]
+    cellno: Option<i32>,
+    /// A NUMA cell (libvirt's ESX driver has no per-cell figures)
+    #[arg(long = "cellno", value_name = "CELLNO")]
+    cellno_opt: Option<i32>,
+    /// virsh's layout for every cell, then the total
+    #[arg(long, conflicts_with_all = ["cellno", "cellno_opt"])]
+    all: bool,
     /// Print a JSON object
     #[arg(long)]
     json: bool,
@@ -29,7 +45,7 @@ pub(crate) enum Command {
     /// Print the hypervisor canonical URI
     Uri,
     /// NUMA free memory
-    Freecell(JsonArgs),
+    Freecell(FreecellArgs),
 }
 
 impl Command {
@@ -54,11 +70,21 @@ impl Command {
             }
             Command::Uri => Ok(line(conn.uri())),
             Command::Freecell(args) => {
+                if args.cellno.or(args.cellno_opt).is_some() {
+                    return Err(CommandError::new(Error::NoSupport(
+                        "virNodeGetCellsFreeMemory".into(),
+                    )));
+                }
                 let free = conn.free_memory_kib().await?;
                 if args.json {
                     return json(&FreecellView {
                         free_memory_kib: free,
                     });
+                }
+                if args.all {
+                    // virsh's --all layout; ESX reports no cell's figure, only the host's (virsh
+                    // 11.3 prints a total of 0 here).
+                    return Ok(format!("--------------------\n{:>5}: {free:>10} KiB\n", "Total"));
                 }
                 Ok(line(format_args!("Total: {free} KiB")))
             }
