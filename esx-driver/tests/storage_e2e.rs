@@ -280,6 +280,21 @@ fn volumes_are_created_cloned_resized_wiped_and_deleted() {
         let before = listing();
 
         assert_eq!(
+            virsh(
+                &uri,
+                &[
+                    "vol-create-as",
+                    "nfs_0",
+                    "new/meta.vmdk",
+                    "10M",
+                    "--prealloc-metadata"
+                ]
+            )
+            .failed(),
+            "error: Failed to create vol new/meta.vmdk\nerror: unsupported flags (0x1) in \
+             function esxStorageVolCreateXML\n"
+        );
+        assert_eq!(
             virsh(&uri, &["vol-create-as", "nfs_0", "new/thick.vmdk", "10M"]).ok(),
             "Vol new/thick.vmdk created\n\n"
         );
@@ -387,7 +402,7 @@ fn volumes_are_created_cloned_resized_wiped_and_deleted() {
                 ]
             )
             .ok(),
-            "Size of volume 'new/thick.vmdk' successfully changed to 1M\n\n"
+            "Size of volume 'new/thick.vmdk' successfully changed by 1M\n\n"
         );
         assert_eq!(
             virsh(
@@ -435,6 +450,18 @@ fn volumes_are_created_cloned_resized_wiped_and_deleted() {
             "copies/thick.vmdk",
             "copies/from.vmdk",
         ] {
+            assert_eq!(
+                virsh(
+                    &uri,
+                    &["vol-delete", vol, "--pool", "nfs_0", "--delete-snapshots"]
+                )
+                .failed(),
+                format!(
+                    "error: Failed to delete vol {vol}\nerror: unsupported flags (0x2) in \
+                     function esxStorageVolDelete\n"
+                ),
+                "refused as libvirt refuses it, the volume kept"
+            );
             assert_eq!(
                 virsh(&uri, &["vol-delete", vol, "--pool", "nfs_0"]).ok(),
                 format!("Vol {vol} deleted\n\n")

@@ -133,6 +133,21 @@ pub(crate) struct VolCreateAsArgs {
     /// File format type (vmdk)
     #[arg(long)]
     format: Option<String>,
+    /// Preallocate metadata only (libvirt's ESX driver refuses it)
+    #[arg(long)]
+    prealloc_metadata: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VolDeleteArgs {
+    /// Vol name, key or path
+    vol: String,
+    /// Pool name or uuid
+    #[arg(long)]
+    pool: Option<String>,
+    /// Delete the volume's snapshots too (libvirt's ESX driver refuses it)
+    #[arg(long)]
+    delete_snapshots: bool,
 }
 
 #[derive(Debug, Args)]
@@ -234,7 +249,7 @@ pub(crate) enum Command {
     Clone(VolCloneArgs),
     /// Delete a vol
     #[command(name = "vol-delete")]
-    Delete(VolArgs),
+    Delete(VolDeleteArgs),
     /// Wipe a vol
     #[command(name = "vol-wipe")]
     Wipe(VolWipeArgs),
@@ -338,9 +353,16 @@ impl Command {
             }
             Command::Delete(args) => {
                 let vol = lookup_volume(conn, &args.vol, args.pool.as_deref()).await?;
-                conn.storage_vol_delete(&vol).await.map_err(|e| {
-                    CommandError::while_doing(format!("Failed to delete vol {}", vol.name), e)
-                })?;
+                let failed = format!("Failed to delete vol {}", vol.name);
+                if args.delete_snapshots {
+                    return Err(CommandError::while_doing_because(
+                        failed,
+                        "unsupported flags (0x2) in function esxStorageVolDelete",
+                    ));
+                }
+                conn.storage_vol_delete(&vol)
+                    .await
+                    .map_err(|e| CommandError::while_doing(failed, e))?;
                 Ok(line(format_args!("Vol {} deleted", vol.name)))
             }
             Command::Wipe(args) => {
@@ -448,6 +470,12 @@ async fn vol_create_as(conn: &Connection, args: &VolCreateAsArgs) -> Result<Stri
     let pool = lookup_pool(conn, &args.pool).await?;
     let capacity = parse_size(&args.capacity)?;
     let allocation = args.allocation.as_deref().map(parse_size).transpose()?;
+    if args.prealloc_metadata {
+        return Err(CommandError::while_doing_because(
+            format!("Failed to create vol {}", args.name),
+            "unsupported flags (0x1) in function esxStorageVolCreateXML",
+        ));
+    }
     let def = NewVolume {
         name: args.name.clone(),
         capacity,
@@ -468,9 +496,11 @@ async fn vol_create_as(conn: &Connection, args: &VolCreateAsArgs) -> Result<Stri
 
 async fn vol_resize(conn: &Connection, args: &VolResizeArgs) -> Result<String, CommandError> {
     let vol = lookup_volume(conn, &args.vol, args.pool.as_deref()).await?;
+    // virsh's words: "by" a delta, "to" a size.
+    let to_or_by = if args.delta { "by" } else { "to" };
     let failed = || {
         format!(
-            "Failed to change size of volume '{}' to {}",
+            "Failed to change size of volume '{}' {to_or_by} {}",
             vol.name, args.capacity
         )
     };
@@ -489,7 +519,7 @@ async fn vol_resize(conn: &Connection, args: &VolResizeArgs) -> Result<String, C
     bar.finish_and_clear();
     resized.map_err(|e| CommandError::while_doing(failed(), e))?;
     Ok(line(format_args!(
-        "Size of volume '{}' successfully changed to {}",
+        "Size of volume '{}' successfully changed {to_or_by} {}",
         vol.name, args.capacity
     )))
 }
