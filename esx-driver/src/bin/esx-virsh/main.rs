@@ -7,12 +7,13 @@
 //!
 //! Commands come in groups, one module each: `convert` works on files without a connection,
 //! `manual` prints completion scripts and the man page from the same clap definitions; the
-//! groups registered in `connected_groups!` (`domain`, `lifecycle`, `snapshot`, `host`) run on
+//! groups registered in `connected_groups!` (`domain`, `lifecycle`, `snapshot`, `host`, ...) run on
 //! a connection that `session` opens from `-c URI` or `LIBVIRT_DEFAULT_URI` and closes after the
 //! command. A group is a clap `Subcommand` enum named `Command` with
 //! `async fn run(self, &Connection) -> Result<String, CommandError>`; adding one is a module and
 //! a line in `connected_groups!`. What groups share: `lookup` (arguments that name a domain, and
-//! their lookups), `output` (tables, `Label: value` lists, JSON views), `args` (sizes with units).
+//! their lookups), `output` (tables, `Label: value` lists, JSON views), `args` (sizes with units),
+//! `xml_file` (XML file arguments, read bounded).
 //!
 //! Without a command, `shell` runs virsh's shell on one connection: with line editing and
 //! history on a terminal, else commands one per line from standard input.
