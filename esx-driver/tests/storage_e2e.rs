@@ -223,6 +223,13 @@ fn what_datastores_cannot_do_fails_in_libvirts_words() {
                 .to_owned(),
         ),
         (
+            // vol-pool has no pool option, so virsh gives no hint.
+            vec!["vol-pool", "[nfs_0] disks/nope.vmdk"],
+            "error: failed to get vol '[nfs_0] disks/nope.vmdk'\nerror: Storage volume not \
+             found: No storage volume with key or path '[nfs_0] disks/nope.vmdk'\n"
+                .to_owned(),
+        ),
+        (
             vec!["vol-info", "[nfs_0] disks/nope.vmdk"],
             "error: failed to get vol '[nfs_0] disks/nope.vmdk', specifying --pool might help\n\
              error: Storage volume not found: No storage volume with key or path '[nfs_0] \

@@ -30,16 +30,16 @@ pub(crate) async fn lookup_volume(
     text: &str,
     pool: Option<&str>,
 ) -> Result<Volume, CommandError> {
-    lookup_volume_in(conn, text, pool, "pool").await
+    lookup_volume_in(conn, text, pool, Some("pool")).await
 }
 
 /// [`lookup_volume`] for a command whose pool option has another name (`vol-create-from`'s
-/// `--inputpool`), which virsh's hint names.
+/// `--inputpool`), which virsh's hint names, or none (`vol-name`, `vol-pool`: no hint).
 async fn lookup_volume_in(
     conn: &Connection,
     text: &str,
     pool: Option<&str>,
-    pool_option: &str,
+    pool_option: Option<&str>,
 ) -> Result<Volume, CommandError> {
     let pool = match pool {
         Some(pool) => Some(lookup_pool(conn, pool).await?),
@@ -48,10 +48,11 @@ async fn lookup_volume_in(
     conn.storage_vol_lookup(text, pool.as_ref())
         .await
         .map_err(|e| {
-            let doing = if pool.is_some() {
-                format!("failed to get vol '{text}'")
-            } else {
-                format!("failed to get vol '{text}', specifying --{pool_option} might help")
+            let doing = match (&pool, pool_option) {
+                (None, Some(option)) => {
+                    format!("failed to get vol '{text}', specifying --{option} might help")
+                }
+                _ => format!("failed to get vol '{text}'"),
             };
             CommandError::while_doing(doing, e)
         })
@@ -278,11 +279,11 @@ impl Command {
                 Ok(line(conn.storage_vol_key(&vol).await?))
             }
             Command::Name(args) => {
-                let vol = lookup_volume(conn, &args.vol, None).await?;
+                let vol = lookup_volume_in(conn, &args.vol, None, None).await?;
                 Ok(line(vol.name))
             }
             Command::Pool(args) => {
-                let vol = lookup_volume(conn, &args.vol, None).await?;
+                let vol = lookup_volume_in(conn, &args.vol, None, None).await?;
                 let pool = conn.storage_vol_pool(&vol).await?;
                 Ok(if args.uuid {
                     line(pool.uuid)
@@ -308,7 +309,7 @@ impl Command {
                 let failed = || format!("Failed to create vol from {}", args.file);
                 let pool = lookup_pool(conn, &args.pool).await?;
                 let source =
-                    lookup_volume_in(conn, &args.vol, args.inputpool.as_deref(), "inputpool").await?;
+                    lookup_volume_in(conn, &args.vol, args.inputpool.as_deref(), Some("inputpool")).await?;
                 let def = xml_file::read(&args.file)?;
                 let def = parse_volume_xml(&def).map_err(|e| CommandError::while_doing(failed(), e))?;
                 let bar = percent_bar(&format!("copying {}", source.name));
