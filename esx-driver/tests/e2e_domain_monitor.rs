@@ -499,6 +499,10 @@ fn snapshot_list_selections() {
         "b\n  |\n  +- c\n    \n\n"
     );
     assert_eq!(
+        virsh(&uri, &["snapshot-dumpxml", vm, "a", "--security-info"]).failed(),
+        "error: unsupported flags (0x1) in function esxDomainSnapshotGetXMLDesc\n"
+    );
+    assert_eq!(
         virsh(&uri, &["snapshot-edit", vm, "a"]).failed(),
         "error: Failed to update a\n\
          error: unsupported flags (0x1) in function esxDomainSnapshotGetXMLDesc\n"

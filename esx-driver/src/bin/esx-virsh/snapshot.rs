@@ -188,6 +188,16 @@ impl NamedSnapshotArgs {
     }
 }
 
+/// `snapshot-dumpxml`'s arguments.
+#[derive(Debug, Args)]
+pub(crate) struct SnapshotDumpxmlArgs {
+    #[command(flatten)]
+    named: NamedSnapshotArgs,
+    /// Include security-sensitive information (libvirt's ESX driver refuses it)
+    #[arg(long)]
+    security_info: bool,
+}
+
 /// A domain and one of its snapshots: named, or with `--current` the domain's current one.
 #[derive(Debug, Args)]
 pub(crate) struct SnapshotArgs {
@@ -261,7 +271,7 @@ pub(crate) enum Command {
     Delete(DeleteArgs),
     /// Domain snapshot information in XML
     #[command(name = "snapshot-dumpxml")]
-    Dumpxml(NamedSnapshotArgs),
+    Dumpxml(SnapshotDumpxmlArgs),
 }
 
 impl Command {
@@ -319,11 +329,18 @@ impl Command {
                 Ok(line(format_args!("Domain snapshot {name} {deleted}")))
             }
             Command::Dumpxml(args) => {
-                let dom = lookup::domain(conn, &args.domain).await?;
-                let name = args.name().ok_or_else(|| {
+                let dom = lookup::domain(conn, &args.named.domain).await?;
+                let name = args.named.name().ok_or_else(|| {
                     CommandError::new("command 'snapshot-dumpxml' requires <snapshotname> option")
                 })?;
-                Ok(conn.snapshot_xml(&dom, name).await?)
+                let xml = conn.snapshot_xml(&dom, name).await?;
+                if args.security_info {
+                    // After the lookup, as virsh asks the driver for the XML with the flag.
+                    return Err(CommandError::new(
+                        "unsupported flags (0x1) in function esxDomainSnapshotGetXMLDesc",
+                    ));
+                }
+                Ok(xml)
             }
         }
     }
