@@ -313,9 +313,9 @@ impl Transport for HttpTransport {
     }
 }
 
-/// The HTTP client of a connection: its TLS verification, proxy and connect timeout, never
-/// following redirects; `read_timeout` bounds the wait for each answer.
-/// An HTTP client with `tls` for an https:// server; without, for an http:// one.
+/// The HTTP client of a connection: its TLS verification (`tls`, for an https:// server; none
+/// for an http:// one), proxy and connect timeout, never following redirects; `read_timeout`
+/// bounds the wait for each answer.
 fn build_client(
     options: &ConnectOptions,
     tls: Option<rustls::ClientConfig>,

@@ -122,10 +122,9 @@ pub(crate) struct JobInfoArgs {
     rawstats: bool,
 }
 
+/// The options `save` and `managedsave` share.
 #[derive(Debug, Args)]
-pub(crate) struct ManagedSaveArgs {
-    /// Domain name, id or uuid
-    domain: String,
+pub(crate) struct SaveOptions {
     /// Avoid the file system cache
     #[arg(long)]
     bypass_cache: bool,
@@ -141,23 +140,21 @@ pub(crate) struct ManagedSaveArgs {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct ManagedSaveArgs {
+    /// Domain name, id or uuid
+    domain: String,
+    #[command(flatten)]
+    options: SaveOptions,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct SaveArgs {
     /// Domain name, id or uuid
     domain: String,
     /// Where to save the data
     file: String,
-    /// Avoid the file system cache
-    #[arg(long)]
-    bypass_cache: bool,
-    /// Restore the domain running
-    #[arg(long)]
-    running: bool,
-    /// Restore the domain paused
-    #[arg(long)]
-    paused: bool,
-    /// Display the progress of the save
-    #[arg(long)]
-    verbose: bool,
+    #[command(flatten)]
+    options: SaveOptions,
 }
 
 #[derive(Debug, Args)]

@@ -208,26 +208,67 @@ pub(crate) struct SnapshotArgs {
     current: bool,
 }
 
+/// Which snapshot a command names.
+#[derive(Clone, Copy)]
+enum Choice<'a> {
+    Named(&'a str),
+    Current,
+}
+
 impl SnapshotArgs {
-    /// The name of the snapshot chosen, as virsh chooses it (after the domain's lookup): the
-    /// one named, or the current one; the current one costs a retrieval of the snapshot tree.
-    async fn chosen(&self, conn: &Connection, dom: &DomainRef) -> Result<String, CommandError> {
+    /// virsh's choice of a snapshot: a name or `--current`, not both, not neither.
+    fn choice(&self) -> Result<Choice<'_>, CommandError> {
         match (self.named.name(), self.current) {
             (Some(_), true) => Err(CommandError::new(
                 "--snapshotname and --current are mutually exclusive",
             )),
-            (Some(name), false) => Ok(name.to_owned()),
-            (None, true) => {
-                let list = conn.snapshots(dom).await?;
-                let current = list.current().ok_or_else(|| Error::NoSnapshot {
-                    domain: dom.name.clone(),
-                    name: None,
-                })?;
-                Ok(current.name.clone())
-            }
+            (Some(name), false) => Ok(Choice::Named(name)),
+            (None, true) => Ok(Choice::Current),
             (None, false) => Err(CommandError::new("--snapshotname or --current is required")),
         }
     }
+
+    /// The name of the snapshot chosen (after the domain's lookup, as virsh chooses it), for a
+    /// driver call that takes a name: only `--current` costs a retrieval of the snapshot tree.
+    async fn chosen(&self, conn: &Connection, dom: &DomainRef) -> Result<String, CommandError> {
+        match self.choice()? {
+            Choice::Named(name) => Ok(name.to_owned()),
+            Choice::Current => {
+                let list = conn.snapshots(dom).await?;
+                Ok(pick(Choice::Current, &list, dom)?.name.clone())
+            }
+        }
+    }
+
+    /// The snapshot chosen (one retrieval of the snapshot tree).
+    async fn chosen_snapshot(
+        &self,
+        conn: &Connection,
+        dom: &DomainRef,
+    ) -> Result<Snapshot, CommandError> {
+        let choice = self.choice()?;
+        let list = conn.snapshots(dom).await?;
+        Ok(pick(choice, &list, dom)?.clone())
+    }
+}
+
+/// The snapshot `choice` names in `list`, or libvirt's not-found error.
+fn pick<'a>(
+    choice: Choice<'_>,
+    list: &'a SnapshotList,
+    dom: &DomainRef,
+) -> Result<&'a Snapshot, Error> {
+    let found = match choice {
+        Choice::Named(name) => list.get(name),
+        Choice::Current => list.current(),
+    };
+    found.ok_or_else(|| Error::NoSnapshot {
+        domain: dom.name.clone(),
+        name: match choice {
+            Choice::Named(name) => Some(name.to_owned()),
+            Choice::Current => None,
+        },
+    })
 }
 
 #[derive(Debug, Args)]
@@ -289,8 +330,7 @@ impl Command {
             Command::Info(args) => info(conn, &args).await,
             Command::Edit(args) => {
                 let dom = lookup::domain(conn, &args.named.domain).await?;
-                let name = &args.chosen(conn, &dom).await?;
-                conn.snapshot(&dom, name).await?;
+                let name = &args.chosen_snapshot(conn, &dom).await?.name;
                 // virsh asks for the XML with its secure flag, which the ESX driver refuses;
                 // a VMware snapshot's name and description are all there is to edit anyway.
                 Err(CommandError::while_doing_because(
@@ -300,14 +340,14 @@ impl Command {
             }
             Command::Parent(args) => {
                 let dom = lookup::domain(conn, &args.named.domain).await?;
-                let name = &args.chosen(conn, &dom).await?;
-                let snapshot = conn.snapshot(&dom, name).await?;
+                let snapshot = args.chosen_snapshot(conn, &dom).await?;
                 // virsh prints the name without a newline of its own (only the one it ends
                 // every command with).
                 match snapshot.parent {
                     Some(parent) => Ok(parent),
                     None => Err(CommandError::new(format!(
-                        "snapshot '{name}' has no parent"
+                        "snapshot '{}' has no parent",
+                        snapshot.name
                     ))),
                 }
             }
@@ -376,12 +416,9 @@ impl<'a> SnapshotView<'a> {
 /// keeps no metadata of its own for it (`Metadata: no`, as libvirt 11.3 prints).
 async fn info(conn: &Connection, args: &SnapshotArgs) -> Result<String, CommandError> {
     let dom = lookup::domain(conn, &args.named.domain).await?;
-    let name = args.chosen(conn, &dom).await?;
+    let choice = args.choice()?;
     let list = conn.snapshots(&dom).await?;
-    let snapshot = list.get(&name).ok_or_else(|| Error::NoSnapshot {
-        domain: dom.name.clone(),
-        name: Some(name.clone()),
-    })?;
+    let snapshot = pick(choice, &list, &dom)?;
     let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
     Ok(fields(
         15,
